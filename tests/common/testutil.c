@@ -1,0 +1,107 @@
+#include "testutil.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <ftw.h>
+
+uint64_t sk_test_seed(void)
+{
+    static uint64_t seed;
+    static int done;
+    if (!done) {
+        const char *env = getenv("SK_TEST_SEED");
+        seed = env ? strtoull(env, NULL, 0) : 0x5EED5EEDull;
+        done = 1;
+        fprintf(stderr, "test seed: SK_TEST_SEED=0x%llx\n", (unsigned long long)seed);
+    }
+    return seed;
+}
+
+void sk_test_rng_init(sk_test_rng *r, uint64_t seed)
+{
+    r->s = seed;
+}
+
+uint64_t sk_test_rng_next(sk_test_rng *r)
+{
+    uint64_t z = (r->s += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+double sk_test_rng_uniform(sk_test_rng *r)
+{
+    return (double)(sk_test_rng_next(r) >> 11) * (1.0 / 9007199254740992.0);
+}
+
+double sk_test_rng_gauss(sk_test_rng *r)
+{
+    double u1 = sk_test_rng_uniform(r), u2 = sk_test_rng_uniform(r);
+    if (u1 < 1e-300)
+        u1 = 1e-300;
+    return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
+}
+
+void sk_test_fill_uniform(float *p, size_t stride, int w, int h, float lo, float hi,
+                          sk_test_rng *r)
+{
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            p[(size_t)y * stride + x] = lo + (hi - lo) * (float)sk_test_rng_uniform(r);
+}
+
+double sk_test_max_abs_diff(const float *a, size_t sa, const float *b, size_t sb, int w, int h)
+{
+    double m = 0;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            double d = fabs((double)a[(size_t)y * sa + x] - (double)b[(size_t)y * sb + x]);
+            if (d > m || isnan(d))
+                m = isnan(d) ? INFINITY : d;
+        }
+    return m;
+}
+
+const char *sk_test_tmpdir(char *buf, size_t len)
+{
+    const char *base = getenv("TMPDIR");
+    snprintf(buf, len, "%s/sktest-XXXXXX", base && *base ? base : "/tmp");
+    if (!mkdtemp(buf))
+        return NULL;
+    chmod(buf, 0755);
+    return buf;
+}
+
+const char *sk_test_write_file(const char *dir, const char *name, const void *data, size_t n,
+                               char *buf, size_t len)
+{
+    snprintf(buf, len, "%s/%s", dir, name);
+    FILE *f = fopen(buf, "wb");
+    if (!f)
+        return NULL;
+    if (n && fwrite(data, 1, n, f) != n) {
+        fclose(f);
+        return NULL;
+    }
+    fclose(f);
+    return buf;
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+void sk_test_rmtree(const char *path)
+{
+    if (path)
+        nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}

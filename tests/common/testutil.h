@@ -1,0 +1,40 @@
+/* Shared helpers for the Criterion suites. */
+#ifndef SK_TESTUTIL_H
+#define SK_TESTUTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sk_kernels.h"
+
+/* Seed for random inputs: SK_TEST_SEED from the environment, else a fixed
+ * default. Printed once so a failing run can be replayed. */
+uint64_t sk_test_seed(void);
+
+/* Small deterministic PRNG (splitmix64). */
+typedef struct {
+    uint64_t s;
+} sk_test_rng;
+void sk_test_rng_init(sk_test_rng *r, uint64_t seed);
+uint64_t sk_test_rng_next(sk_test_rng *r);
+double sk_test_rng_uniform(sk_test_rng *r);   /* [0, 1) */
+double sk_test_rng_gauss(sk_test_rng *r);     /* N(0, 1) */
+
+/* Fill a w x h plane (row stride in floats) with uniform values in [lo, hi). */
+void sk_test_fill_uniform(float *p, size_t stride, int w, int h, float lo, float hi,
+                          sk_test_rng *r);
+
+/* Largest |a - b| over a w x h region. */
+double sk_test_max_abs_diff(const float *a, size_t sa, const float *b, size_t sb, int w, int h);
+
+/* Make a fresh temporary directory (mode 0755) and return its path in buf. */
+const char *sk_test_tmpdir(char *buf, size_t len);
+
+/* Write bytes to dir/name; returns the full path in buf. */
+const char *sk_test_write_file(const char *dir, const char *name, const void *data, size_t n,
+                               char *buf, size_t len);
+
+/* Recursively remove a directory tree made by sk_test_tmpdir. */
+void sk_test_rmtree(const char *path);
+
+#endif
