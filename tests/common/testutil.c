@@ -105,3 +105,50 @@ void sk_test_rmtree(const char *path)
     if (path)
         nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
+
+int sk_test_write_skf(const char *path, const float *data, size_t stride, size_t plane_stride,
+                      int w, int h, int channels)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        return SK_ERR_IO;
+    int32_t hdr[3] = {w, h, channels};
+    int ok = fwrite("SKF1", 1, 4, f) == 4 && fwrite(hdr, sizeof hdr, 1, f) == 1;
+    for (int c = 0; ok && c < channels; c++)
+        for (int y = 0; ok && y < h; y++)
+            ok = fwrite(data + (size_t)c * plane_stride + (size_t)y * stride, sizeof(float),
+                        (size_t)w, f) == (size_t)w;
+    if (fclose(f) != 0)
+        ok = 0;
+    return ok ? SK_OK : SK_ERR_IO;
+}
+
+int sk_test_read_skf(const char *path, sk_image_t **out)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return SK_ERR_IO;
+    char magic[4];
+    int32_t hdr[3];
+    sk_image_t *img = NULL;
+    int rc = SK_ERR_FORMAT;
+    if (fread(magic, 1, 4, f) != 4 || memcmp(magic, "SKF1", 4) != 0 ||
+        fread(hdr, sizeof hdr, 1, f) != 1)
+        goto fail;
+    rc = sk_image_new(hdr[0], hdr[1], hdr[2], &img);
+    if (rc < 0)
+        goto fail;
+    rc = SK_ERR_FORMAT;
+    for (int c = 0; c < hdr[2]; c++)
+        for (int y = 0; y < hdr[1]; y++)
+            if (fread(sk_image_plane(img, c) + (size_t)y * img->stride, sizeof(float),
+                      (size_t)hdr[0], f) != (size_t)hdr[0])
+                goto fail;
+    fclose(f);
+    *out = img;
+    return SK_OK;
+fail:
+    sk_image_free(img);
+    fclose(f);
+    return rc;
+}

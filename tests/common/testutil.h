@@ -37,4 +37,14 @@ const char *sk_test_write_file(const char *dir, const char *name, const void *da
 /* Recursively remove a directory tree made by sk_test_tmpdir. */
 void sk_test_rmtree(const char *path);
 
+
+
+/* SKF: the plain exchange format between C dump tools and the Python oracle
+ * scripts: magic "SKF1", int32 width, height, channels (little-endian), then
+ * float32 samples, channel-major, rows contiguous (no padding).
+ * tests/oracle/skf.py reads and writes the same format. */
+int sk_test_write_skf(const char *path, const float *data, size_t stride, size_t plane_stride,
+                      int w, int h, int channels);
+/* Reads into a newly allocated sk_image_t; returns 0 or negative sk_status. */
+int sk_test_read_skf(const char *path, sk_image_t **out);
 #endif
