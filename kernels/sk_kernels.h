@@ -56,6 +56,9 @@ const char *sk_status_str(int status);
  * thread. sk_error_clear() forgets it. */
 int sk_error_set(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 const char *sk_error_message(void);
+/* Prefix the calling thread's message with "prefix: " (e.g. a file name) and
+ * return `status`. */
+int sk_error_wrap(int status, const char *prefix);
 int sk_error_status(void);
 void sk_error_clear(void);
 

@@ -1,8 +1,7 @@
-#include <stdio.h>
-#include "skintrack.h"
+/* The skintrack binary: a thin main over the pipeline's command line. */
+#include "pcli.h"
 
-int main(void)
+int main(int argc, char **argv)
 {
-    printf("skintrack %s (%s)\n", sk_version(), sk_simd_name(sk_simd_level()));
-    return 0;
+    return sk_cli_main(argc, argv);
 }

@@ -12,6 +12,134 @@ extern "C" {
 /* Version of skintrack ("0.1.0"). */
 const char *sk_version(void);
 
+/* Start the pipeline: libvips and its caches. Call once from the main
+ * thread before any other pipeline function; argv0 may be NULL. Returns 0 or
+ * a negative sk_status. sk_pipeline_shutdown() releases libvips. */
+int sk_pipeline_init(const char *argv0);
+void sk_pipeline_shutdown(void);
+
+/* Version line of the libraries underneath ("libvips 8.14.1"). */
+const char *sk_vips_version(void);
+
+/* ------------------------------------------------------------- loading */
+
+#define SK_DEFAULT_MAX_MEGAPIXELS 100.0
+
+typedef struct sk_load_opts {
+    /* Refuse images with more pixels than this (decompression bombs), read
+     * from the header before anything is decoded. */
+    double max_megapixels;
+} sk_load_opts_t;
+
+/* What a load found out about the file. Sizes are after orientation. */
+typedef struct sk_load_info {
+    int width, height;           /* as analysed (orientation applied) */
+    int orig_width, orig_height; /* as stored in the file */
+    int orientation;             /* EXIF orientation tag found (1..8; 1 = none) */
+    int bits;                    /* bits per sample in the file: 8, 16 or 32 */
+    int source_bands;            /* bands in the file, alpha included */
+    int had_alpha;               /* an alpha channel was present */
+    int icc_converted;           /* an ICC profile (embedded or CMYK) was applied */
+    char format[32];             /* loader name: "jpeg", "png", "tiff", "webp", "heif" ... */
+    char colourspace[32];        /* interpretation in the file: "srgb", "b-w", "cmyk" ... */
+    size_t file_bytes;
+} sk_load_info_t;
+
+void sk_load_opts_default(sk_load_opts_t *opts);
+
+/* Load a photo: validates the path, refuses images over the pixel limit,
+ * decodes fully (a truncated file is an error), applies EXIF orientation,
+ * converts to sRGB through the embedded ICC profile (or libvips' CMYK
+ * profile), and writes three float planes of sRGB-encoded values in [0, 1].
+ * When the file has alpha and alpha_out is not NULL, *alpha_out gets a
+ * one-plane image of opacity in [0, 1] (NULL when there is none).
+ * *rgb_out and *alpha_out are written only on success; the caller frees them
+ * with sk_image_free(). opts may be NULL (defaults); info may be NULL.
+ * On failure returns a negative sk_status, and sk_error_message() reads
+ * "<file>: <reason>". Thread-safe. */
+int sk_load_photo(const char *path, const sk_load_opts_t *opts, sk_image_t **rgb_out,
+                  sk_image_t **alpha_out, sk_load_info_t *info);
+
+/* The same into an existing image, reshaped in place so that a worker reuses
+ * its planes from photo to photo (no new page faults). On failure `rgb` keeps
+ * its memory but its contents are unspecified. */
+int sk_load_photo_into(const char *path, const sk_load_opts_t *opts, sk_image_t *rgb,
+                       sk_image_t **alpha_out, sk_load_info_t *info);
+
+/* ----------------------------------------------------- capture quality */
+
+/* QC flag bits (machine-readable; names from sk_qc_flag_name). */
+enum {
+    SK_QC_UNDEREXPOSED = 1u << 0,
+    SK_QC_OVEREXPOSED = 1u << 1,
+    SK_QC_CLIPPED = 1u << 2,
+    SK_QC_BLURRY = 1u << 3,
+    SK_QC_LOW_RESOLUTION = 1u << 4,
+    SK_QC_COLOUR_CAST = 1u << 5,
+    SK_QC_FLAG_COUNT = 6,
+};
+
+/* Capture figures of one photo, over the analysed region. */
+typedef struct sk_qc {
+    double megapixels;       /* of the photo as analysed */
+    double mean_luma;        /* mean Rec. 709 luma of sRGB-encoded values, 0..1 */
+    double clipped_fraction; /* pixels with any channel >= 254.5/255 */
+    double dark_fraction;    /* pixels with every channel <= 2/255 */
+    double sharpness;        /* RMS of the 4-neighbour Laplacian of luma, x 1000 */
+    double cast_r;           /* mean R / mean G of linear values */
+    double cast_b;           /* mean B / mean G of linear values */
+    unsigned flags;
+} sk_qc_t;
+
+/* Name of one flag bit ("underexposed"); NULL for an unknown bit. */
+const char *sk_qc_flag_name(unsigned bit);
+
+/* Capture figures of an sRGB image, over mask pixels (mask may be NULL: the
+ * whole image; otherwise one byte per pixel, nonzero = analyse, row stride
+ * mask_stride bytes). */
+void sk_qc_measure(const sk_image_t *rgb, const uint8_t *mask, size_t mask_stride, sk_qc_t *qc);
+
+/* ------------------------------------------------------------ analysis */
+
+typedef struct sk_analyze_opts {
+    sk_load_opts_t load;
+    double mm_per_px;      /* physical scale; 0 when unknown */
+    const char *mask_path; /* user region mask (white = analyse), or NULL */
+} sk_analyze_opts_t;
+
+void sk_analyze_opts_default(sk_analyze_opts_t *opts);
+
+/* The result of analysing one photo. */
+typedef struct sk_analysis {
+    sk_load_info_t load;
+    double mm_per_px; /* NAN when unknown */
+    int mask_used;    /* a user mask restricted the region */
+    double region_fraction; /* fraction of the photo analysed */
+    sk_qc_t qc;
+    sk_metric_set_t metrics;
+} sk_analysis_t;
+
+/* An analyser owns the planes of one worker, reused from photo to photo
+ * (DESIGN §9: new memory is slow to touch here). Not thread-safe: one per
+ * thread. Free with sk_analyzer_free (NULL is a no-op). */
+typedef struct sk_analyzer sk_analyzer_t;
+int sk_analyzer_new(sk_analyzer_t **out);
+void sk_analyzer_free(sk_analyzer_t *an);
+
+/* Analyse one photo. `out` is filled on success; on failure returns a
+ * negative sk_status with "<file>: <reason>" in sk_error_message(). */
+int sk_analyze_photo(sk_analyzer_t *an, const char *path, const sk_analyze_opts_t *opts,
+                     sk_analysis_t *out);
+
+/* The analysis as a JSON object (DESIGN §3 shape), newly allocated string
+ * freed with free(); NULL on allocation failure. */
+char *sk_analysis_to_json(const char *photo, const sk_analysis_t *a);
+
+/* Copy a path for display in a one-line message: control characters become
+ * '?', and an over-long path is shortened in the middle. Returns out. */
+#define SK_DISPLAY_PATH_MAX 512
+char *sk_path_display(const char *path, char *out, size_t len);
+
 #ifdef __cplusplus
 }
 #endif

@@ -3,6 +3,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 const char *sk_status_str(int status)
 {
@@ -37,6 +38,28 @@ int sk_error_set(int status, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(tl_message, sizeof tl_message, fmt, ap);
     va_end(ap);
+    tl_status = status;
+    return status;
+}
+
+int sk_error_wrap(int status, const char *prefix)
+{
+    /* Move the old message right and put the prefix in front, truncating
+     * the tail if the whole does not fit. */
+    size_t cap = sizeof tl_message - 1;
+    size_t pl = strlen(prefix) + 2;
+    if (pl > cap)
+        pl = cap;
+    size_t ml = strlen(tl_message);
+    if (ml > cap - pl)
+        ml = cap - pl;
+    memmove(tl_message + pl, tl_message, ml);
+    tl_message[pl + ml] = '\0';
+    memcpy(tl_message, prefix, pl >= 2 ? pl - 2 : 0);
+    if (pl >= 2) {
+        tl_message[pl - 2] = ':';
+        tl_message[pl - 1] = ' ';
+    }
     tl_status = status;
     return status;
 }

@@ -1,4 +1,7 @@
-/* skintrack kernels: stats family. Included through sk_kernels.h. */
+/* skintrack kernels: stats family. Included through sk_kernels.h.
+ *
+ * Local (windowed) statistics and small global statistics over masked planes.
+ * Formulas, boundary rule and precision notes: docs/kernels/stats.md. */
 #ifndef SK_STATS_H
 #define SK_STATS_H
 
@@ -8,6 +11,80 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* ------------------------------------------------------- local statistics */
+
+/* Scratch bytes needed by sk_stats_local_mean_var{,_masked} for a plane of
+ * width w and radius r (O(w + r) doubles; small). */
+size_t sk_stats_local_scratch_size(int w, int r);
+
+/* Local mean and (population) variance over the (2r+1) x (2r+1) box centred
+ * on every pixel, r >= 0 any size; cost does not depend on r. Samples outside
+ * the plane are mirror-reflected with the edge sample repeated (scipy.ndimage
+ * mode 'reflect': d c b a | a b c d | d c b a), repeatedly if r exceeds the
+ * plane size. Sums are kept in double precision about a global offset so the
+ * variance does not suffer cancellation on large-offset data (stats.md).
+ *
+ * mean and/or var may be NULL (not both). scratch: a caller buffer of
+ * sk_stats_local_scratch_size(w, r) bytes, or NULL to let the call allocate
+ * it (once per call). src, mean and var must not overlap.
+ * Returns 0, SK_ERR_ARG on bad arguments, SK_ERR_NOMEM. */
+int sk_stats_local_mean_var(const float *src, size_t src_stride, float *mean, size_t mean_stride,
+                            float *var, size_t var_stride, int w, int h, int r, void *scratch);
+
+/* Masked variant: weights m(x, y) = mask value (use 0/1 for a binary mask;
+ * mask >= 0 required, NaN not allowed). In each window,
+ *     mean = sum(m x) / sum(m),  var = sum(m x^2) / sum(m) - mean^2.
+ * Where the window holds no weight (sum(m) <= 1e-12) both outputs are 0.
+ * Same boundary rule, scratch and returns as sk_stats_local_mean_var. */
+int sk_stats_local_mean_var_masked(const float *src, size_t src_stride, const float *mask,
+                                   size_t mask_stride, float *mean, size_t mean_stride, float *var,
+                                   size_t var_stride, int w, int h, int r, void *scratch);
+
+/* ------------------------------------------------------ global statistics */
+
+/* For every function below: mask may be NULL (every pixel counts); otherwise a
+ * pixel counts when its mask value is > 0.5. Non-finite samples (NaN, +-Inf)
+ * are skipped. */
+
+typedef struct sk_stats_summary {
+    uint64_t count; /* pixels that counted */
+    double mean;
+    double std;     /* population standard deviation (divide by count) */
+    double min;
+    double max;
+} sk_stats_summary;
+
+/* Count, mean, std, min, max of the masked pixels (two passes, double
+ * accumulators). With count == 0 the other fields are 0 and the call returns
+ * 0. Returns 0 or SK_ERR_ARG. */
+int sk_stats_masked_summary(const float *src, size_t src_stride, const float *mask,
+                            size_t mask_stride, int w, int h, sk_stats_summary *out);
+
+/* Histogram of the masked pixels over nbins equal bins spanning [lo, hi):
+ * bin = floor((x - lo) / (hi - lo) * nbins); values below lo go to bin 0 and
+ * values >= hi to bin nbins-1 (clamped, not dropped). counts[nbins] is
+ * overwritten. Returns 0 or SK_ERR_ARG (nbins < 1, hi <= lo ...). */
+int sk_stats_masked_histogram(const float *src, size_t src_stride, const float *mask,
+                              size_t mask_stride, int w, int h, double lo, double hi, int nbins,
+                              uint64_t *counts);
+
+/* Exact percentiles of the masked pixels, p[i] in [0, 100], with linear
+ * interpolation between order statistics (numpy.percentile's default:
+ * position (n-1) p / 100). Uses a few histogram-refinement passes and a small
+ * internal buffer (no copy of the plane). out[np] is written.
+ * Returns 0, SK_ERR_ARG (bad p, np < 1), SK_ERR_QUALITY when no pixel
+ * counts, SK_ERR_NOMEM. */
+int sk_stats_masked_percentiles(const float *src, size_t src_stride, const float *mask,
+                                size_t mask_stride, int w, int h, const double *p, int np,
+                                double *out);
+
+/* Robust location and spread: the median and the median absolute deviation
+ * MAD = median(|x - median|) (unscaled; multiply by 1.4826 for a Gaussian
+ * sigma estimate). Either output may be NULL. Returns as
+ * sk_stats_masked_percentiles. */
+int sk_stats_masked_median_mad(const float *src, size_t src_stride, const float *mask,
+                               size_t mask_stride, int w, int h, double *median, double *mad);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,201 @@
+/* Analyse one photo: load, region, capture QC, metrics. */
+#include "skintrack.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+struct sk_analyzer {
+    sk_image_t *rgb;     /* the photo's planes, reused */
+    sk_image_t *maskimg; /* the user mask as loaded, reused */
+    uint8_t *mask;       /* analysed region, one byte per pixel */
+    size_t mask_cap;
+};
+
+void sk_analyze_opts_default(sk_analyze_opts_t *opts)
+{
+    memset(opts, 0, sizeof *opts);
+    sk_load_opts_default(&opts->load);
+}
+
+int sk_analyzer_new(sk_analyzer_t **out)
+{
+    sk_analyzer_t *an = calloc(1, sizeof *an);
+    if (!an)
+        return sk_error_set(SK_ERR_NOMEM, "analyzer: out of memory");
+    int rc = sk_image_new(1, 1, 3, &an->rgb);
+    if (rc == SK_OK)
+        rc = sk_image_new(1, 1, 3, &an->maskimg);
+    if (rc < 0) {
+        sk_analyzer_free(an);
+        return rc;
+    }
+    *out = an;
+    return SK_OK;
+}
+
+void sk_analyzer_free(sk_analyzer_t *an)
+{
+    if (!an)
+        return;
+    sk_image_free(an->rgb);
+    sk_image_free(an->maskimg);
+    sk_free(an->mask);
+    free(an);
+}
+
+static int ensure_mask(sk_analyzer_t *an, size_t n)
+{
+    if (n <= an->mask_cap)
+        return SK_OK;
+    uint8_t *m = sk_alloc_aligned(n);
+    if (!m)
+        return sk_error_set(SK_ERR_NOMEM, "analyzer: cannot allocate the region mask");
+    sk_free(an->mask);
+    an->mask = m;
+    an->mask_cap = n;
+    return SK_OK;
+}
+
+/* The analysed region: the photo's alpha (opaque pixels) intersected with the
+ * user's mask (white = analyse). */
+static int build_region(sk_analyzer_t *an, const char *path, const sk_analyze_opts_t *opts,
+                        const sk_image_t *alpha, sk_analysis_t *out)
+{
+    const int w = an->rgb->width, h = an->rgb->height;
+    int rc = ensure_mask(an, (size_t)w * h);
+    if (rc < 0)
+        return rc;
+    memset(an->mask, 1, (size_t)w * h);
+    if (alpha)
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+                an->mask[(size_t)y * w + x] = alpha->data[(size_t)y * alpha->stride + x] >= 0.5f;
+    if (opts->mask_path) {
+        sk_load_info_t mi;
+        rc = sk_load_photo_into(opts->mask_path, &opts->load, an->maskimg, NULL, &mi);
+        if (rc < 0)
+            return sk_error_wrap(rc, "mask");
+        if (mi.width != w || mi.height != h) {
+            char d1[SK_DISPLAY_PATH_MAX], d2[SK_DISPLAY_PATH_MAX];
+            return sk_error_set(SK_ERR_ARG, "%s: mask %s is %dx%d but the photo is %dx%d",
+                                sk_path_display(path, d1, sizeof d1),
+                                sk_path_display(opts->mask_path, d2, sizeof d2), mi.width,
+                                mi.height, w, h);
+        }
+        const float *g = sk_image_plane(an->maskimg, 1);
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+                an->mask[(size_t)y * w + x] &= g[(size_t)y * an->maskimg->stride + x] >= 0.5f;
+        out->mask_used = 1;
+    }
+    size_t on = 0;
+    for (size_t i = 0; i < (size_t)w * h; i++)
+        on += an->mask[i];
+    out->region_fraction = (double)on / ((double)w * h);
+    return SK_OK;
+}
+
+int sk_analyze_photo(sk_analyzer_t *an, const char *path, const sk_analyze_opts_t *opts,
+                     sk_analysis_t *out)
+{
+    sk_analyze_opts_t defaults;
+    if (!opts) {
+        sk_analyze_opts_default(&defaults);
+        opts = &defaults;
+    }
+    if (!an || !path || !out)
+        return sk_error_set(SK_ERR_ARG, "analyze: missing argument");
+    if (opts->mm_per_px < 0 || !isfinite(opts->mm_per_px))
+        return sk_error_set(SK_ERR_ARG, "analyze: mm-per-px must be a positive number");
+    memset(out, 0, sizeof *out);
+    sk_image_t *alpha = NULL;
+    int rc = sk_load_photo_into(path, &opts->load, an->rgb, &alpha, &out->load);
+    if (rc < 0)
+        return rc;
+    out->mm_per_px = opts->mm_per_px > 0 ? opts->mm_per_px : NAN;
+    rc = build_region(an, path, opts, alpha, out);
+    sk_image_free(alpha);
+    if (rc < 0)
+        return rc;
+    sk_qc_measure(an->rgb, an->mask, (size_t)an->rgb->width, &out->qc);
+    out->metrics.model_version = sk_models_version();
+    return SK_OK;
+}
+
+static json_object *num_or_null(double v)
+{
+    return isfinite(v) ? json_object_new_double(v) : NULL;
+}
+
+char *sk_analysis_to_json(const char *photo, const sk_analysis_t *a)
+{
+    json_object *o = json_object_new_object();
+    if (!o)
+        return NULL;
+    json_object_object_add(o, "photo", json_object_new_string(photo));
+    json_object_object_add(o, "width", json_object_new_int(a->load.width));
+    json_object_object_add(o, "height", json_object_new_int(a->load.height));
+    json_object_object_add(o, "mm_per_px", num_or_null(a->mm_per_px));
+    json_object_object_add(o, "scale", json_object_new_string(isfinite(a->mm_per_px)
+                                                                  ? "physical"
+                                                                  : "working-resolution"));
+    json_object *src = json_object_new_object();
+    json_object_object_add(src, "format", json_object_new_string(a->load.format));
+    json_object_object_add(src, "width", json_object_new_int(a->load.orig_width));
+    json_object_object_add(src, "height", json_object_new_int(a->load.orig_height));
+    json_object_object_add(src, "bits", json_object_new_int(a->load.bits));
+    json_object_object_add(src, "bands", json_object_new_int(a->load.source_bands));
+    json_object_object_add(src, "colourspace", json_object_new_string(a->load.colourspace));
+    json_object_object_add(src, "orientation", json_object_new_int(a->load.orientation));
+    json_object_object_add(src, "orientation_applied",
+                           json_object_new_boolean(a->load.orientation > 1));
+    json_object_object_add(src, "icc_converted", json_object_new_boolean(a->load.icc_converted));
+    json_object_object_add(src, "alpha", json_object_new_boolean(a->load.had_alpha));
+    json_object_object_add(src, "bytes", json_object_new_int64((int64_t)a->load.file_bytes));
+    json_object_object_add(o, "source", src);
+
+    json_object *qc = json_object_new_object();
+    json_object_object_add(qc, "megapixels", num_or_null(a->qc.megapixels));
+    json_object_object_add(qc, "region_fraction", num_or_null(a->region_fraction));
+    json_object_object_add(qc, "mask_used", json_object_new_boolean(a->mask_used));
+    json_object_object_add(qc, "mean_luma", num_or_null(a->qc.mean_luma));
+    json_object_object_add(qc, "clipped_fraction", num_or_null(a->qc.clipped_fraction));
+    json_object_object_add(qc, "dark_fraction", num_or_null(a->qc.dark_fraction));
+    json_object_object_add(qc, "sharpness", num_or_null(a->qc.sharpness));
+    json_object_object_add(qc, "cast_r", num_or_null(a->qc.cast_r));
+    json_object_object_add(qc, "cast_b", num_or_null(a->qc.cast_b));
+    json_object *flags = json_object_new_array();
+    for (int i = 0; i < SK_QC_FLAG_COUNT; i++)
+        if (a->qc.flags & (1u << i))
+            json_object_array_add(flags, json_object_new_string(sk_qc_flag_name(1u << i)));
+    json_object_object_add(qc, "flags", flags);
+    json_object_object_add(o, "qc", qc);
+
+    json_object *metrics = json_object_new_object();
+    for (int i = 0; i < a->metrics.count; i++) {
+        const sk_metric_t *m = &a->metrics.items[i];
+        json_object *mo = json_object_new_object();
+        json_object_object_add(mo, "value", num_or_null(m->value));
+        json_object_object_add(mo, "unit", json_object_new_string(m->unit));
+        json_object_object_add(mo, "better",
+                               json_object_new_string(m->better == SK_BETTER_LOWER    ? "lower"
+                                                      : m->better == SK_BETTER_HIGHER ? "higher"
+                                                                                      : "neutral"));
+        if (m->null_reason)
+            json_object_object_add(mo, "null_reason", json_object_new_string(m->null_reason));
+        json_object_object_add(metrics, m->name, mo);
+    }
+    json_object_object_add(o, "metrics", metrics);
+    json_object_object_add(o, "model_version",
+                           json_object_new_string(a->metrics.model_version
+                                                      ? a->metrics.model_version
+                                                      : sk_models_version()));
+    const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+                                                             JSON_C_TO_STRING_NOSLASHESCAPE);
+    char *copy = text ? strdup(text) : NULL;
+    json_object_put(o);
+    return copy;
+}

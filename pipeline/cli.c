@@ -1,0 +1,192 @@
+/* The command line: git-style verbs over the pipeline. Exit codes: 0 success,
+ * 1 failure, 2 usage error. */
+#include "skintrack.h"
+#include "pcli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const sk_verb_t *find_verb(const char *name);
+
+void sk_cli_error(const char *verb, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "skintrack: ");
+    if (verb)
+        fprintf(stderr, "%s: ", verb);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+int sk_cli_usage_error(const sk_verb_t *verb, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "skintrack: %s: ", verb->name);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\nUsage: skintrack %s\nTry 'skintrack %s --help'.\n", verb->usage, verb->name);
+    return SK_EXIT_USAGE;
+}
+
+int sk_cli_parse_double(const char *text, double lo, double hi, double *out)
+{
+    char *end = NULL;
+    errno = 0;
+    double v = strtod(text, &end);
+    if (errno || end == text || *end != '\0' || !isfinite(v) || v < lo || v > hi)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int sk_cli_parse_int(const char *text, long lo, long hi, long *out)
+{
+    char *end = NULL;
+    errno = 0;
+    long v = strtol(text, &end, 10);
+    if (errno || end == text || *end != '\0' || v < lo || v > hi)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static void print_verb_help(const sk_verb_t *v)
+{
+    printf("Usage: skintrack %s\n\n%s\n", v->usage, v->help);
+}
+
+static int not_built(const sk_verb_t *v, int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    sk_cli_error(v->name, "this verb is not built yet in skintrack %s", sk_version());
+    return SK_EXIT_FAIL;
+}
+
+static const sk_verb_t verbs[] = {
+    {"import", "import CLINIC --patient ID --session DATE [--view NAME] [--replace] FILE...",
+     "Import (upload) photos into a clinic library: each file is decoded fully,\n"
+     "auto-oriented and stripped of private metadata (GPS, maker notes, serial\n"
+     "numbers) before it is written as CLINIC/ID/DATE/VIEW.<ext>.\n\n"
+     "  --patient ID     patient id: letters, digits, '.', '_' and '-', 1-64 characters\n"
+     "  --session DATE   session folder: YYYY-MM-DD with an optional -label\n"
+     "  --view NAME      view name (front, left, right, cheek-left ...); default: file stem\n"
+     "  --replace        replace an existing photo of the same view\n",
+     not_built},
+    {"analyze", "analyze [OPTIONS] PHOTO...",
+     "Score photos one by one and print their metrics.\n\n"
+     "  --json               one JSON object per photo per line (photo, width, height,\n"
+     "                       mm_per_px, qc, metrics)\n"
+     "  --mm-per-px X        physical scale of the photos (millimetres per pixel)\n"
+     "  --mask FILE          region mask (white = analyse), same size as the photo\n"
+     "  --max-megapixels N   refuse larger images (default 100)\n"
+     "  --detections         add every detection to the JSON output\n"
+     "  --overlays DIR       write overlay PNGs into DIR\n\n"
+     "Exit status: 0 when every photo was scored, 1 when any failed, 2 on usage error.\n",
+     sk_cli_analyze},
+    {"batch", "batch CLINIC [--patient ID] [--jobs N] [--force]",
+     "Score every photo of a clinic library that is new, changed or scored by an\n"
+     "older model into the library's store; resumable after a crash or kill.\n\n"
+     "  --patient ID   only this patient\n"
+     "  --jobs N       worker threads (default: number of cores)\n"
+     "  --force        score everything again\n",
+     not_built},
+    {"compare", "compare BEFORE AFTER [--json] [--pdf OUT]",
+     "Compare two photos of the same view: align AFTER to BEFORE and report each\n"
+     "metric's change and whether it exceeds the metric's repeatability limit.\n",
+     not_built},
+    {"report", "report CLINIC (--patient ID | --all) [--out FILE.pdf]",
+     "Write the PDF progress report of a patient (or of every patient).\n", not_built},
+    {"export", "export CLINIC [--format csv|json]",
+     "Print every metric of every scored photo, one row per photo and metric.\n", not_built},
+    {"serve", "serve CLINIC [--listen ADDR:PORT]",
+     "Serve the local web app over a clinic library (loopback unless a password\n"
+     "is configured).\n",
+     not_built},
+};
+
+static const sk_verb_t *find_verb(const char *name)
+{
+    for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
+        if (strcmp(verbs[i].name, name) == 0)
+            return &verbs[i];
+    return NULL;
+}
+
+static void print_main_help(void)
+{
+    printf("skintrack %s — objective, repeatable skin measurements from clinic photos\n\n"
+           "Usage: skintrack <verb> [options] [arguments]\n\nVerbs:\n",
+           sk_version());
+    for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
+        printf("  %s\n", verbs[i].usage);
+    printf("\nOptions:\n  --help      this help ('skintrack <verb> --help' for a verb)\n"
+           "  --version   versions of skintrack and its libraries, and the SIMD path\n\n"
+           "Environment: SK_SIMD=scalar|avx2 forces a kernel path.\n"
+           "Exit status: 0 success, 1 failure, 2 usage error.\n");
+}
+
+static void print_version(void)
+{
+    printf("skintrack %s\n", sk_version());
+    printf("models %s\n", sk_models_version());
+    printf("%s\n", sk_vips_version());
+    printf("%s\n", sk_blas_config());
+    printf("simd %s (cpu supports avx2+fma: %s)\n", sk_simd_name(sk_simd_level()),
+           sk_simd_supported(SK_SIMD_AVX2) ? "yes" : "no");
+}
+
+int sk_cli_main(int argc, char **argv)
+{
+    if (argc < 2) {
+        print_main_help();
+        return SK_EXIT_USAGE;
+    }
+    const char *first = argv[1];
+    if (strcmp(first, "--help") == 0 || strcmp(first, "-h") == 0 || strcmp(first, "help") == 0) {
+        if (argc > 2 && strcmp(first, "help") == 0) {
+            const sk_verb_t *v = find_verb(argv[2]);
+            if (v) {
+                print_verb_help(v);
+                return SK_EXIT_OK;
+            }
+        }
+        print_main_help();
+        return SK_EXIT_OK;
+    }
+    if (strcmp(first, "--version") == 0 || strcmp(first, "version") == 0) {
+        if (sk_pipeline_init(argv[0]) < 0) {
+            sk_cli_error(NULL, "%s", sk_error_message());
+            return SK_EXIT_FAIL;
+        }
+        print_version();
+        return SK_EXIT_OK;
+    }
+    const sk_verb_t *v = find_verb(first);
+    if (!v) {
+        sk_cli_error(NULL, "'%s' is not a verb; see 'skintrack --help'", first);
+        return SK_EXIT_USAGE;
+    }
+    for (int i = 2; i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0)
+            break;
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            print_verb_help(v);
+            return SK_EXIT_OK;
+        }
+    }
+    if (sk_pipeline_init(argv[0]) < 0) {
+        sk_cli_error(NULL, "%s", sk_error_message());
+        return SK_EXIT_FAIL;
+    }
+    /* The verb sees argv starting at its own name, as getopt expects. */
+    int rc = v->run(v, argc - 1, argv + 1);
+    return rc;
+}
