@@ -4,6 +4,7 @@
 #define SKINTRACK_H
 
 #include "sk_models.h"
+#include "sk_library.h"
 
 #ifdef __cplusplus
 extern "C" {
