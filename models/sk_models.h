@@ -47,6 +47,73 @@ int sk_metric_set_add(sk_metric_set_t *set, const char *name, double value, cons
 /* Find a metric by name; NULL when absent. */
 const sk_metric_t *sk_metric_set_find(const sk_metric_set_t *set, const char *name);
 
+/* ------------------------------------------------------------ parameters */
+
+/* Model parameters are versioned data (models/<family>.json, loaded by the
+ * pipeline): a flat list of named numbers such as "pores.min_diameter_mm".
+ * The models layer does no I/O; it reads what the pipeline filled in, with a
+ * documented default for every name. */
+#define SK_PARAMS_MAX 256
+typedef struct sk_params {
+    int count;
+    struct {
+        char name[64];
+        double value;
+    } items[SK_PARAMS_MAX];
+    char version[32]; /* the model files' version, "" when defaults only */
+} sk_params_t;
+
+/* Empty parameter set: every lookup returns its default. */
+void sk_params_init(sk_params_t *p);
+
+/* Set (add or replace) a named value. Returns 0 or SK_ERR_TOO_LARGE. */
+int sk_params_set(sk_params_t *p, const char *name, double value);
+
+/* The named value, or `fallback` when absent (p may be NULL). */
+double sk_params_get(const sk_params_t *p, const char *name, double fallback);
+
+/* ------------------------------------------------------------ detections */
+
+typedef enum sk_detection_kind {
+    SK_DET_PORE = 0,
+    SK_DET_SPOT = 1,
+    SK_DET_REDNESS = 2,
+    SK_DET_WRINKLE = 3,
+    SK_DET_SCAR = 4,
+    SK_DET_KIND_COUNT = 5,
+} sk_detection_kind;
+
+/* One detection, in the coordinates of the image the models were given
+ * (the pipeline maps them back to the photo's own pixels). */
+typedef struct sk_detection {
+    sk_detection_kind kind;
+    float x, y;                 /* centre or centroid */
+    float diameter;             /* pores: equivalent diameter (px) */
+    float area;                 /* spots, redness, scars: area (px^2) */
+    int bx, by, bw, bh;         /* bounding box (px) */
+    float length;               /* wrinkles: polyline length (px) */
+    float contrast;             /* ΔL* or response, family-specific */
+    int first_point, n_points;  /* wrinkles: range in sk_detections_t.points */
+    int first_contour, n_contour; /* outlines: range in sk_detections_t.points */
+} sk_detection_t;
+
+/* A growing list of detections and the polyline/outline points they refer
+ * to. Initialise with sk_detections_init, free with sk_detections_free. */
+typedef struct sk_detections {
+    sk_detection_t *items;
+    size_t count, cap;
+    float *points; /* x0, y0, x1, y1 ... */
+    size_t n_points, points_cap;
+} sk_detections_t;
+
+void sk_detections_init(sk_detections_t *d);
+void sk_detections_free(sk_detections_t *d);
+void sk_detections_clear(sk_detections_t *d);
+/* Append; returns a pointer to the new zeroed detection or NULL on OOM. */
+sk_detection_t *sk_detections_add(sk_detections_t *d, sk_detection_kind kind);
+/* Append points (x, y pairs); returns the index of the first, or -1 on OOM. */
+long sk_detections_add_points(sk_detections_t *d, const float *xy, size_t n);
+
 #ifdef __cplusplus
 }
 #endif
