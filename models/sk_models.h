@@ -114,6 +114,30 @@ sk_detection_t *sk_detections_add(sk_detections_t *d, sk_detection_kind kind);
 /* Append points (x, y pairs); returns the index of the first, or -1 on OOM. */
 long sk_detections_add_points(sk_detections_t *d, const float *xy, size_t n);
 
+/* ------------------------------------------------------------- workspace */
+
+/* Reusable scratch memory of one worker: named buffers that persist from
+ * photo to photo and only grow (DESIGN §9: new memory is slow to touch), so
+ * each model family keeps its own planes without paying page faults again.
+ * Not thread-safe: one per worker. */
+typedef struct sk_models_ws sk_models_ws_t;
+
+int sk_models_ws_new(sk_models_ws_t **out);
+void sk_models_ws_free(sk_models_ws_t *ws); /* NULL is a no-op */
+
+/* A float plane of w x h named `key` (e.g. "pores.log0"); *stride receives
+ * its row stride in floats. Contents are unspecified (left from the last
+ * use). Returns NULL (with the error set) when out of memory. The pointer
+ * stays valid until the same key is asked for at a larger size, or the
+ * workspace is freed. */
+float *sk_models_ws_plane(sk_models_ws_t *ws, const char *key, int w, int h, size_t *stride);
+
+/* Raw bytes named `key`, at least `bytes` long, 64-byte aligned. */
+void *sk_models_ws_bytes(sk_models_ws_t *ws, const char *key, size_t bytes);
+
+/* Total bytes the workspace holds (for the memory benchmark). */
+size_t sk_models_ws_size(const sk_models_ws_t *ws);
+
 #ifdef __cplusplus
 }
 #endif
