@@ -114,6 +114,33 @@ sk_detection_t *sk_detections_add(sk_detections_t *d, sk_detection_kind kind);
 /* Append points (x, y pairs); returns the index of the first, or -1 on OOM. */
 long sk_detections_add_points(sk_detections_t *d, const float *xy, size_t n);
 
+/* ----------------------------------------------------------- measuring */
+
+/* Base (working) scale. With a known scale the pipeline resamples a photo
+ * finer than SK_BASE_MM_PER_PX down to it (never up); without one it
+ * resamples the long side to SK_WORKING_LONG_SIDE px and the models take a
+ * nominal SK_NOMINAL_MM_PER_PX for their physical size ranges, reporting
+ * sizes in px and densities per megapixel of skin. */
+#define SK_BASE_MM_PER_PX 0.04
+#define SK_WORKING_LONG_SIDE 1600
+#define SK_NOMINAL_MM_PER_PX 0.1
+
+typedef struct sk_models_input {
+    const sk_image_t *srgb;  /* sRGB-encoded planes in [0, 1] at the base scale */
+    const uint8_t *region;   /* 1 = may analyse (alpha, user mask); NULL = all */
+    size_t region_stride;    /* bytes */
+    double mm_per_px;        /* of srgb: measured (physical) or nominal */
+    int physical;            /* 1 when mm_per_px was measured/given */
+    const sk_params_t *params; /* may be NULL: defaults */
+} sk_models_input_t;
+
+/* Every metric of DESIGN §5 for one image, in a fixed order, into `out`
+ * (cleared first; model_version set), and every detection into `det` when
+ * not NULL (cleared first). *skin_fraction (may be NULL) gets the skin
+ * fraction of the region. Returns 0 or a negative sk_status. */
+int sk_models_measure(sk_models_ws_t *ws, const sk_models_input_t *in, sk_metric_set_t *out,
+                      sk_detections_t *det, double *skin_fraction);
+
 /* ------------------------------------------------------------- workspace */
 
 /* Reusable scratch memory of one worker: named buffers that persist from
