@@ -116,6 +116,8 @@ long sk_detections_add_points(sk_detections_t *d, const float *xy, size_t n);
 
 /* ----------------------------------------------------------- measuring */
 
+typedef struct sk_models_ws sk_models_ws_t; /* see "workspace" below */
+
 /* Base (working) scale. With a known scale the pipeline resamples a photo
  * finer than SK_BASE_MM_PER_PX down to it (never up); without one it
  * resamples the long side to SK_WORKING_LONG_SIDE px and the models take a
@@ -147,8 +149,6 @@ int sk_models_measure(sk_models_ws_t *ws, const sk_models_input_t *in, sk_metric
  * photo to photo and only grow (DESIGN §9: new memory is slow to touch), so
  * each model family keeps its own planes without paying page faults again.
  * Not thread-safe: one per worker. */
-typedef struct sk_models_ws sk_models_ws_t;
-
 int sk_models_ws_new(sk_models_ws_t **out);
 void sk_models_ws_free(sk_models_ws_t *ws); /* NULL is a no-op */
 
