@@ -22,6 +22,18 @@ void sk_pipeline_shutdown(void);
 /* Version line of the libraries underneath ("libvips 8.14.1"). */
 const char *sk_vips_version(void);
 
+/* ---------------------------------------------------- model parameters */
+
+/* Folder of the models' parameter files: $SK_MODELS_DIR, else the installed
+ * share/skintrack/models, else the source tree's models/. */
+const char *sk_model_params_dir(void);
+
+/* Load every <family>.json of `dir` (NULL: sk_model_params_dir()) into
+ * `out`; out->version becomes "<models version>+<digest of the parameters>",
+ * the version recorded with every stored metric. Returns 0 or a negative
+ * sk_status naming the file and key at fault. */
+int sk_model_params_load(const char *dir, sk_params_t *out);
+
 /* ------------------------------------------------------------- loading */
 
 #define SK_DEFAULT_MAX_MEGAPIXELS 100.0
