@@ -79,7 +79,7 @@ static const sk_verb_t verbs[] = {
      "  --session DATE   session folder: YYYY-MM-DD with an optional -label\n"
      "  --view NAME      view name (front, left, right, cheek-left ...); default: file stem\n"
      "  --replace        replace an existing photo of the same view\n",
-     not_built},
+     sk_cli_import},
     {"analyze", "analyze [OPTIONS] PHOTO...",
      "Score photos one by one and print their metrics.\n\n"
      "  --json               one JSON object per photo per line (photo, width, height,\n"
@@ -96,16 +96,28 @@ static const sk_verb_t verbs[] = {
      "older model into the library's store; resumable after a crash or kill.\n\n"
      "  --patient ID   only this patient\n"
      "  --jobs N       worker threads (default: number of cores)\n"
-     "  --force        score everything again\n",
-     not_built},
+     "  --force        score everything again\n"
+     "  --db FILE      store (default CLINIC/skintrack.db)\n"
+     "  --mm-per-px X  scale for photos whose patient.json gives none\n"
+     "  --max-megapixels N  refuse larger photos (default 100)\n"
+     "  --plain        plain progress lines even on a terminal\n\n"
+     "A photo that fails is recorded with its reason and the batch goes on.\n"
+     "Exit status: 0 when every photo scored, 1 when any failed or on interrupt.\n",
+     sk_cli_batch},
     {"compare", "compare BEFORE AFTER [--json] [--pdf OUT]",
      "Compare two photos of the same view: align AFTER to BEFORE and report each\n"
      "metric's change and whether it exceeds the metric's repeatability limit.\n",
      not_built},
     {"report", "report CLINIC (--patient ID | --all) [--out FILE.pdf]",
      "Write the PDF progress report of a patient (or of every patient).\n", not_built},
-    {"export", "export CLINIC [--format csv|json]",
-     "Print every metric of every scored photo, one row per photo and metric.\n", not_built},
+    {"export", "export CLINIC [--format csv|json] [--patient ID] [--out FILE]",
+     "Print every metric of every scored photo, one row per photo and metric:\n"
+     "patient, session, date, view, photo, metric, value, unit, model_version.\n\n"
+     "  --format csv|json   CSV per RFC 4180 (default) or a JSON array\n"
+     "  --patient ID        only this patient\n"
+     "  --db FILE           store (default CLINIC/skintrack.db)\n"
+     "  --out FILE          write to FILE (atomically) instead of standard output\n",
+     sk_cli_export},
     {"serve", "serve CLINIC [--listen ADDR:PORT]",
      "Serve the local web app over a clinic library (loopback unless a password\n"
      "is configured).\n",

@@ -30,5 +30,8 @@ int sk_cli_parse_double(const char *text, double lo, double hi, double *out);
 int sk_cli_parse_int(const char *text, long lo, long hi, long *out);
 
 int sk_cli_analyze(const sk_verb_t *verb, int argc, char **argv);
+int sk_cli_import(const sk_verb_t *verb, int argc, char **argv);
+int sk_cli_batch(const sk_verb_t *verb, int argc, char **argv);
+int sk_cli_export(const sk_verb_t *verb, int argc, char **argv);
 
 #endif

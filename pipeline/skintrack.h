@@ -6,6 +6,8 @@
 #include "sk_models.h"
 #include "sk_library.h"
 
+#include <stdio.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -147,6 +149,65 @@ int sk_analyze_photo(sk_analyzer_t *an, const char *path, const sk_analyze_opts_
 /* The analysis as a JSON object (DESIGN §3 shape), newly allocated string
  * freed with free(); NULL on allocation failure. */
 char *sk_analysis_to_json(const char *photo, const sk_analysis_t *a);
+
+/* --------------------------------------------------------------- batch */
+
+/* SHA-256 of a file's content as 64 hex digits (and its size). */
+int sk_file_sha256(const char *path, char hex[65], int64_t *bytes);
+
+typedef struct sk_batch_opts {
+    const char *clinic;    /* the clinic library folder */
+    const char *db_path;   /* store; NULL: CLINIC/skintrack.db */
+    const char *patient;   /* only this patient, or NULL for all */
+    int jobs;              /* worker threads; 0: number of cores */
+    int force;             /* score everything again */
+    int progress;          /* 1: bar on stderr, 0: plain lines on stdout, -1: bar if a terminal */
+    double max_megapixels; /* pixel limit per photo */
+    double mm_per_px;      /* default physical scale; 0 when unknown */
+} sk_batch_opts_t;
+
+#define SK_BATCH_MAX_FAILURES_LISTED 64
+
+typedef struct sk_batch_summary {
+    size_t total;         /* photos found in the library */
+    size_t scored;        /* scored in this run */
+    size_t skipped;       /* unchanged since they were scored by this model */
+    size_t failed;        /* failed in this run */
+    size_t failed_before; /* unchanged and failed in an earlier run (not retried) */
+    size_t left;          /* not reached because the run was interrupted */
+    size_t warnings;      /* misplaced files and folders in the library */
+    int interrupted;
+    double seconds;
+    struct {
+        char path[512];
+        char reason[512];
+    } failures[SK_BATCH_MAX_FAILURES_LISTED];
+    size_t n_failures;
+    size_t failures_truncated;
+} sk_batch_summary_t;
+
+void sk_batch_opts_default(sk_batch_opts_t *opts);
+
+/* Score a clinic library into its store (see docs/LIBRARY.md). Takes a lock
+ * so two batches never run on one clinic at once (the second gets
+ * SK_ERR_BUSY). A photo that fails is recorded with its reason and the batch
+ * goes on. SIGINT/SIGTERM stop it after the photos in flight
+ * (SK_ERR_CANCELLED); a rerun finishes the rest. `sum` is filled in either
+ * case. Returns 0 or a negative sk_status for a failure of the whole run. */
+int sk_batch_run(const sk_batch_opts_t *opts, sk_batch_summary_t *sum);
+
+/* -------------------------------------------------------------- export */
+
+typedef enum sk_export_format { SK_EXPORT_CSV, SK_EXPORT_JSON } sk_export_format;
+
+/* Write every metric of every scored photo in the store at db_path (of one
+ * patient, or all when patient is NULL), one row per photo and metric:
+ * patient, session, date, view, photo, metric, value, unit, model_version.
+ * CSV follows RFC 4180 (CRLF, quoted where needed; a metric that could not
+ * be measured has an empty value); JSON is an array of row objects with
+ * null values. Returns 0 or a negative sk_status; *rows gets the count. */
+int sk_export(const char *db_path, const char *patient, sk_export_format fmt, FILE *out,
+              size_t *rows);
 
 /* Copy a path for display in a one-line message: control characters become
  * '?', and an over-long path is shortened in the middle. Returns out. */

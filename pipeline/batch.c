@@ -1,0 +1,444 @@
+/* skintrack batch: score every photo of a clinic library that is new,
+ * changed (content hash), or scored by an older model, into the store.
+ *
+ * The main thread plans (scan, hash, compare with the store), then N worker
+ * threads analyse photos while the main thread alone writes each finished
+ * photo to the store in its own transaction and draws the progress. A kill
+ * at any moment therefore loses at most the photos in flight, and a rerun
+ * skips everything already recorded. */
+#include "skintrack.h"
+#include "pstore.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <glib.h>
+#include <vips/vips.h>
+
+typedef enum { JOB_TODO, JOB_SKIP } job_kind;
+
+typedef struct {
+    const sk_photo_ref_t *ref;
+    char relpath[4200];
+    char sha256[65];
+    char mask_sha256[65];
+    int64_t bytes;
+    job_kind kind;
+    double mm_per_px;
+    /* filled by the worker */
+    int rc;
+    char error[1024];
+    double seconds;
+    sk_analysis_t analysis;
+} job_t;
+
+typedef struct {
+    job_t **todo;
+    size_t n_todo;
+    atomic_size_t next;
+    /* finished job indices, handed from workers to the writer */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    size_t *done;
+    size_t n_done;
+    int workers_left;
+} queue_t;
+
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    interrupted = 1;
+}
+
+int sk_file_sha256(const char *path, char hex[65], int64_t *bytes)
+{
+    char disp[SK_DISPLAY_PATH_MAX];
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return sk_error_set(errno == ENOENT ? SK_ERR_NOT_FOUND
+                            : errno == EACCES ? SK_ERR_PERMISSION
+                                              : SK_ERR_IO,
+                            "%s: cannot read: %s", sk_path_display(path, disp, sizeof disp),
+                            strerror(errno));
+    GChecksum *ck = g_checksum_new(G_CHECKSUM_SHA256);
+    unsigned char buf[1 << 16];
+    size_t k;
+    int64_t total = 0;
+    while ((k = fread(buf, 1, sizeof buf, f)) > 0) {
+        g_checksum_update(ck, buf, k);
+        total += (int64_t)k;
+    }
+    int err = ferror(f);
+    fclose(f);
+    if (err) {
+        g_checksum_free(ck);
+        return sk_error_set(SK_ERR_IO, "%s: read error", sk_path_display(path, disp, sizeof disp));
+    }
+    snprintf(hex, 65, "%s", g_checksum_get_string(ck));
+    g_checksum_free(ck);
+    if (bytes)
+        *bytes = total;
+    return SK_OK;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+typedef struct {
+    queue_t *q;
+    const sk_batch_opts_t *opts;
+} worker_arg;
+
+static void *worker(void *p)
+{
+    worker_arg *wa = p;
+    queue_t *q = wa->q;
+    sk_analyzer_t *an = NULL;
+    int an_rc = sk_analyzer_new(&an);
+    char an_err[512];
+    snprintf(an_err, sizeof an_err, "%s", sk_error_message());
+    for (;;) {
+        if (interrupted)
+            break;
+        size_t i = atomic_fetch_add(&q->next, 1);
+        if (i >= q->n_todo)
+            break;
+        job_t *j = q->todo[i];
+        double t0 = now_s();
+        if (an_rc < 0) {
+            j->rc = an_rc;
+            snprintf(j->error, sizeof j->error, "%s", an_err);
+        } else {
+            sk_analyze_opts_t ao;
+            sk_analyze_opts_default(&ao);
+            ao.load.max_megapixels = wa->opts->max_megapixels;
+            ao.mm_per_px = j->mm_per_px;
+            ao.mask_path = j->ref->mask_path[0] ? j->ref->mask_path : NULL;
+            sk_error_clear();
+            j->rc = sk_analyze_photo(an, j->ref->path, &ao, &j->analysis);
+            if (j->rc < 0)
+                snprintf(j->error, sizeof j->error, "%s", sk_error_message());
+        }
+        j->seconds = now_s() - t0;
+        pthread_mutex_lock(&q->mu);
+        q->done[q->n_done++] = i;
+        pthread_cond_signal(&q->cv);
+        pthread_mutex_unlock(&q->mu);
+    }
+    sk_analyzer_free(an);
+    pthread_mutex_lock(&q->mu);
+    q->workers_left--;
+    pthread_cond_signal(&q->cv);
+    pthread_mutex_unlock(&q->mu);
+    return NULL;
+}
+
+/* ---------------------------------------------------------------- progress */
+
+typedef struct {
+    int tty;
+    size_t total;
+    size_t done;
+    double start;
+    FILE *out;
+} progress_t;
+
+static void fmt_time(double s, char *buf, size_t len)
+{
+    if (!isfinite(s) || s < 0)
+        snprintf(buf, len, "--:--");
+    else if (s >= 3600)
+        snprintf(buf, len, "%d:%02d:%02d", (int)s / 3600, ((int)s / 60) % 60, (int)s % 60);
+    else
+        snprintf(buf, len, "%d:%02d", (int)s / 60, (int)s % 60);
+}
+
+static void progress_draw(progress_t *p, const job_t *j)
+{
+    double el = now_s() - p->start;
+    double rate = el > 0 ? (double)p->done / el : 0;
+    double eta = rate > 0 ? (double)(p->total - p->done) / rate : NAN;
+    char etab[32];
+    fmt_time(eta, etab, sizeof etab);
+    if (p->tty) {
+        const int width = 30;
+        int fill = p->total ? (int)((double)p->done / (double)p->total * width) : width;
+        char bar[64];
+        for (int i = 0; i < width; i++)
+            bar[i] = i < fill ? '#' : '.';
+        bar[width] = '\0';
+        fprintf(stderr, "\r[%s] %zu/%zu photos  %.2f photos/s  ETA %s ", bar, p->done, p->total,
+                rate, etab);
+        if (j && j->rc < 0) /* failures get their own line above the bar */
+            fprintf(stderr, "\r\033[Kfailed: %s\n", j->error);
+        fflush(stderr);
+    } else if (j) {
+        if (j->rc < 0)
+            fprintf(p->out, "[%zu/%zu] %s: failed: %s\n", p->done, p->total, j->relpath, j->error);
+        else
+            fprintf(p->out, "[%zu/%zu] %s: scored in %.2f s (%.2f photos/s, ETA %s)\n", p->done,
+                    p->total, j->relpath, j->seconds, rate, etab);
+        fflush(p->out);
+    }
+}
+
+/* ---------------------------------------------------------------- the run */
+
+void sk_batch_opts_default(sk_batch_opts_t *o)
+{
+    memset(o, 0, sizeof *o);
+    o->max_megapixels = SK_DEFAULT_MAX_MEGAPIXELS;
+    o->progress = -1;
+}
+
+static int take_lock(const char *clinic, int *fd_out)
+{
+    char path[4200], disp[SK_DISPLAY_PATH_MAX];
+    snprintf(path, sizeof path, "%s/.skintrack-batch.lock", clinic);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+    if (fd < 0)
+        return sk_error_set(SK_ERR_IO, "%s: cannot create the batch lock: %s",
+                            sk_path_display(clinic, disp, sizeof disp), strerror(errno));
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        close(fd);
+        return sk_error_set(SK_ERR_BUSY,
+                            "%s: another batch is running on this clinic; wait for it to finish",
+                            sk_path_display(clinic, disp, sizeof disp));
+    }
+    *fd_out = fd;
+    return SK_OK;
+}
+
+static void summary_add_failure(sk_batch_summary_t *s, const char *relpath, const char *why)
+{
+    if (s->n_failures >= SK_BATCH_MAX_FAILURES_LISTED) {
+        s->failures_truncated++;
+        return;
+    }
+    snprintf(s->failures[s->n_failures].path, sizeof s->failures[0].path, "%.500s", relpath);
+    snprintf(s->failures[s->n_failures].reason, sizeof s->failures[0].reason, "%.500s", why);
+    s->n_failures++;
+}
+
+static void scan_warn(const char *msg, void *ud)
+{
+    sk_batch_summary_t *s = ud;
+    s->warnings++;
+    fprintf(stderr, "skintrack: warning: %s\n", msg);
+}
+
+int sk_batch_run(const sk_batch_opts_t *opts, sk_batch_summary_t *sum)
+{
+    memset(sum, 0, sizeof *sum);
+    char disp[SK_DISPLAY_PATH_MAX];
+    struct stat st;
+    if (!opts->clinic || stat(opts->clinic, &st) != 0 || !S_ISDIR(st.st_mode))
+        return sk_error_set(SK_ERR_NOT_FOUND, "%s: no such clinic folder",
+                            sk_path_display(opts->clinic ? opts->clinic : "", disp, sizeof disp));
+    int jobs = opts->jobs > 0 ? opts->jobs : (int)sysconf(_SC_NPROCESSORS_ONLN);
+    if (jobs < 1)
+        jobs = 1;
+
+    int lock_fd = -1, rc;
+    sk_store_t *store = NULL;
+    sk_photo_ref_t *refs = NULL;
+    size_t n_refs = 0;
+    job_t *all = NULL;
+    queue_t q;
+    memset(&q, 0, sizeof q);
+    pthread_t *threads = NULL;
+    worker_arg wa = {&q, opts};
+    int64_t run_id = 0;
+    struct sigaction old_int, old_term;
+    int handlers = 0;
+
+    if ((rc = take_lock(opts->clinic, &lock_fd)) < 0)
+        return rc;
+    char dbpath[4200];
+    if (opts->db_path)
+        snprintf(dbpath, sizeof dbpath, "%s", opts->db_path);
+    else
+        snprintf(dbpath, sizeof dbpath, "%s/skintrack.db", opts->clinic);
+    if ((rc = sk_store_open(dbpath, &store)) < 0)
+        goto out;
+    if ((rc = sk_library_scan(opts->clinic, opts->patient, &refs, &n_refs, scan_warn, sum)) < 0)
+        goto out;
+    all = calloc(n_refs ? n_refs : 1, sizeof *all);
+    q.todo = calloc(n_refs ? n_refs : 1, sizeof *q.todo);
+    q.done = calloc(n_refs ? n_refs : 1, sizeof *q.done);
+    if (!all || !q.todo || !q.done) {
+        rc = sk_error_set(SK_ERR_NOMEM, "batch: out of memory for %zu photos", n_refs);
+        goto out;
+    }
+
+    /* Plan: hash every photo and mask, and keep what the store does not
+     * already hold for this content and model version. */
+    size_t clinic_len = strlen(opts->clinic);
+    while (clinic_len > 1 && opts->clinic[clinic_len - 1] == '/')
+        clinic_len--;
+    const char *model = sk_models_version();
+    for (size_t i = 0; i < n_refs; i++) {
+        job_t *j = &all[i];
+        j->ref = &refs[i];
+        const char *rel = refs[i].path;
+        if (strncmp(rel, opts->clinic, clinic_len) == 0 && rel[clinic_len] == '/')
+            rel += clinic_len + 1;
+        snprintf(j->relpath, sizeof j->relpath, "%s", rel);
+        j->mm_per_px = opts->mm_per_px;
+        sum->total++;
+        if (sk_file_sha256(refs[i].path, j->sha256, &j->bytes) < 0 ||
+            (refs[i].mask_path[0] && sk_file_sha256(refs[i].mask_path, j->mask_sha256, NULL) < 0)) {
+            /* Unreadable now: it goes to the workers, whose load reports why. */
+            j->sha256[0] = '\0';
+        }
+        sk_photo_state_t ps;
+        if ((rc = sk_store_photo_state(store, j->relpath, &ps)) < 0)
+            goto out;
+        int same = ps.found && j->sha256[0] && strcmp(ps.sha256, j->sha256) == 0 &&
+                   strcmp(ps.mask_sha256, j->mask_sha256) == 0 &&
+                   strcmp(ps.model_version, model) == 0;
+        if (same && !opts->force) {
+            j->kind = JOB_SKIP;
+            if (strcmp(ps.status, "failed") == 0) {
+                sum->failed_before++;
+                summary_add_failure(sum, j->relpath, ps.error);
+            } else {
+                sum->skipped++;
+            }
+            continue;
+        }
+        j->kind = JOB_TODO;
+        q.todo[q.n_todo++] = j;
+    }
+
+    char command[256];
+    snprintf(command, sizeof command, "batch%s%s%s", opts->patient ? " --patient " : "",
+             opts->patient ? opts->patient : "", opts->force ? " --force" : "");
+    if ((rc = sk_store_begin_run(store, command, jobs, &run_id)) < 0)
+        goto out;
+
+    /* Workers share the cores with each other, not with OpenBLAS or libvips
+     * threads of their own. */
+    sk_blas_set_threads(1);
+    vips_concurrency_set(1);
+    interrupted = 0;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+    handlers = 1;
+
+    progress_t pr = {.tty = opts->progress >= 0 ? opts->progress : isatty(2),
+                     .total = q.n_todo,
+                     .start = now_s(),
+                     .out = stdout};
+    if ((size_t)jobs > q.n_todo)
+        jobs = q.n_todo ? (int)q.n_todo : 1;
+    pthread_mutex_init(&q.mu, NULL);
+    pthread_cond_init(&q.cv, NULL);
+    q.workers_left = jobs;
+    threads = calloc((size_t)jobs, sizeof *threads);
+    int started = 0;
+    for (; threads && started < jobs; started++)
+        if (pthread_create(&threads[started], NULL, worker, &wa) != 0)
+            break;
+    pthread_mutex_lock(&q.mu);
+    q.workers_left = started;
+    pthread_mutex_unlock(&q.mu);
+    if (started == 0) {
+        rc = sk_error_set(SK_ERR_INTERNAL, "batch: cannot start worker threads");
+        goto out;
+    }
+
+    size_t written = 0;
+    int store_rc = SK_OK;
+    for (;;) {
+        pthread_mutex_lock(&q.mu);
+        while (written == q.n_done && q.workers_left > 0)
+            pthread_cond_wait(&q.cv, &q.mu);
+        size_t upto = q.n_done;
+        int left = q.workers_left;
+        pthread_mutex_unlock(&q.mu);
+        for (; written < upto; written++) {
+            job_t *j = q.todo[q.done[written]];
+            sk_photo_record_t rec = {
+                .ref = j->ref,
+                .relpath = j->relpath,
+                .sha256 = j->sha256,
+                .mask_sha256 = j->mask_sha256,
+                .bytes = j->bytes,
+                .capture_date = NULL,
+                .run_id = run_id,
+                .analysis = j->rc == SK_OK ? &j->analysis : NULL,
+                .error = j->rc == SK_OK ? NULL : j->error,
+            };
+            if (store_rc == SK_OK && (store_rc = sk_store_record_photo(store, &rec)) < 0)
+                interrupted = 1; /* the store failed: stop taking photos */
+            pr.done++;
+            if (j->rc == SK_OK) {
+                sum->scored++;
+            } else {
+                sum->failed++;
+                summary_add_failure(sum, j->relpath, j->error);
+            }
+            progress_draw(&pr, j);
+        }
+        if (left == 0 && written == q.n_done)
+            break;
+    }
+    for (int t = 0; t < started; t++)
+        pthread_join(threads[t], NULL);
+    if (pr.tty && pr.total)
+        fputc('\n', stderr);
+    sum->seconds = now_s() - pr.start;
+    sum->interrupted = interrupted && store_rc == SK_OK;
+    sum->left = q.n_todo - written;
+    if (store_rc < 0) {
+        rc = store_rc;
+        sk_store_end_run(store, run_id, "failed", sum->scored, sum->skipped, sum->failed);
+        goto out;
+    }
+    rc = sk_store_end_run(store, run_id, sum->interrupted ? "interrupted" : "done", sum->scored,
+                          sum->skipped, sum->failed);
+    if (rc == SK_OK && sum->interrupted)
+        rc = sk_error_set(SK_ERR_CANCELLED, "interrupted: %zu photos left; run batch again to "
+                                            "finish them",
+                          sum->left);
+out:
+    if (handlers) {
+        sigaction(SIGINT, &old_int, NULL);
+        sigaction(SIGTERM, &old_term, NULL);
+    }
+    if (threads) {
+        pthread_mutex_destroy(&q.mu);
+        pthread_cond_destroy(&q.cv);
+    }
+    free(threads);
+    free(q.todo);
+    free(q.done);
+    free(all);
+    free(refs);
+    sk_store_close(store);
+    if (lock_fd >= 0)
+        close(lock_fd);
+    return rc;
+}

@@ -1,0 +1,56 @@
+/* The store's interface inside the pipeline (batch, export, report, web). */
+#ifndef SK_PSTORE_H
+#define SK_PSTORE_H
+
+#include <sqlite3.h>
+#include <stdint.h>
+
+#include "skintrack.h"
+
+typedef struct sk_store sk_store_t;
+
+/* Open (creating and migrating as needed) the store at `path`. Free with
+ * sk_store_close (NULL is a no-op). Errors name the file. */
+int sk_store_open(const char *path, sk_store_t **out);
+void sk_store_close(sk_store_t *st);
+
+/* Number of schema migrations this build knows (the current user_version). */
+int sk_store_schema_version(void);
+
+/* The underlying connection, for read queries of export and report. */
+sqlite3 *sk_store_db(sk_store_t *st);
+
+/* Current UTC time as ISO 8601 ("2026-11-24T19:30:00Z"). */
+void sk_store_now(char out[32]);
+
+int sk_store_begin_run(sk_store_t *st, const char *command, int jobs, int64_t *run_id);
+int sk_store_end_run(sk_store_t *st, int64_t run_id, const char *status, int scored,
+                     int skipped, int failed);
+
+/* What the store knows of a photo (by its path relative to the clinic). */
+typedef struct sk_photo_state {
+    int found;
+    char sha256[65];
+    char mask_sha256[65];
+    char status[16]; /* "scored" or "failed" */
+    char model_version[32];
+    char error[512];
+} sk_photo_state_t;
+int sk_store_photo_state(sk_store_t *st, const char *relpath, sk_photo_state_t *out);
+
+/* One photo's results, written in one transaction: the photo row and every
+ * metric, or (analysis == NULL) a failure with its reason. */
+typedef struct sk_photo_record {
+    const sk_photo_ref_t *ref;
+    const char *relpath;
+    const char *sha256;
+    const char *mask_sha256; /* "" or NULL when no mask */
+    int64_t bytes;
+    const char *capture_date; /* may be NULL */
+    int64_t run_id;
+    const sk_analysis_t *analysis; /* NULL when the photo failed */
+    const char *error;             /* the reason when it failed */
+} sk_photo_record_t;
+int sk_store_record_photo(sk_store_t *st, const sk_photo_record_t *r);
+
+#endif
