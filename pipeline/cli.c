@@ -78,7 +78,8 @@ static const sk_verb_t verbs[] = {
      "  --patient ID     patient id: letters, digits, '.', '_' and '-', 1-64 characters\n"
      "  --session DATE   session folder: YYYY-MM-DD with an optional -label\n"
      "  --view NAME      view name (front, left, right, cheek-left ...); default: file stem\n"
-     "  --replace        replace an existing photo of the same view\n",
+     "  --replace        replace an existing photo of the same view\n"
+     "  --max-megapixels N  refuse larger images (default 100)\n",
      sk_cli_import},
     {"analyze", "analyze [OPTIONS] PHOTO...",
      "Score photos one by one and print their metrics.\n\n"
