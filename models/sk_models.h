@@ -113,6 +113,13 @@ void sk_detections_clear(sk_detections_t *d);
 sk_detection_t *sk_detections_add(sk_detections_t *d, sk_detection_kind kind);
 /* Append points (x, y pairs); returns the index of the first, or -1 on OOM. */
 long sk_detections_add_points(sk_detections_t *d, const float *xy, size_t n);
+/* Map detections from an image resampled by `factor` (base = photo x
+ * factor, pixel centres aligned) back to the photo's pixels: positions,
+ * boxes and points by 1/factor, lengths and diameters by 1/factor, areas by
+ * 1/factor^2. */
+void sk_detections_scale(sk_detections_t *d, double factor);
+/* Stable name of a kind: "pore", "spot", "redness", "wrinkle", "scar". */
+const char *sk_detection_kind_name(sk_detection_kind kind);
 
 /* ----------------------------------------------------------- measuring */
 
