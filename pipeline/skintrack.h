@@ -209,6 +209,24 @@ typedef enum sk_export_format { SK_EXPORT_CSV, SK_EXPORT_JSON } sk_export_format
 int sk_export(const char *db_path, const char *patient, sk_export_format fmt, FILE *out,
               size_t *rows);
 
+/* ------------------------------------------------------------ overlays */
+
+#define SK_OVERLAY_ALL ((1u << SK_DET_KIND_COUNT) - 1)
+
+/* The colour of a detection kind in overlays and reports (sRGB bytes). */
+void sk_overlay_colour(sk_detection_kind kind, unsigned char rgb[3]);
+
+/* Draw the detections whose kind bit is set in `kinds` (1u << kind) on a
+ * dimmed copy of `rgb` (the photo the detections' coordinates refer to):
+ * pores as circles, wrinkles as traces, spots, redness and scars as
+ * outlines. *out_rgb: malloc'd interleaved 8-bit RGB, width x height. */
+int sk_overlay_render(const sk_image_t *rgb, const sk_detections_t *det, unsigned kinds,
+                      unsigned char **out_rgb);
+
+/* The same written as a PNG file (atomically: temporary file, rename). */
+int sk_overlay_write(const char *path, const sk_image_t *rgb, const sk_detections_t *det,
+                     unsigned kinds);
+
 /* Copy a path for display in a one-line message: control characters become
  * '?', and an over-long path is shortened in the middle. Returns out. */
 #define SK_DISPLAY_PATH_MAX 512
