@@ -1,4 +1,6 @@
-/* skintrack kernels: filter family. Included through sk_kernels.h. */
+/* skintrack kernels: filter family (Gaussian blur and derivatives, Hessian,
+ * eigenvalues, Frangi ridge measure, multi-scale ridges). Included through
+ * sk_kernels.h. Formulas: docs/kernels/filter.md. */
 #ifndef SK_FILTER_H
 #define SK_FILTER_H
 
@@ -8,6 +10,70 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* Scratch of the Gaussian: one intermediate plane, a padded row and the
+ * pyramid planes for large sigma. Initialise once for the largest plane and
+ * reuse (it grows on demand). */
+typedef struct sk_gauss_ws {
+    float *buf;
+    size_t cap;
+    int max_w, max_h;
+} sk_gauss_ws;
+
+/* Returns 0 or SK_ERR_ARG / SK_ERR_NOMEM. sk_gauss_ws_free on a zeroed or
+ * freed workspace is a no-op. */
+int sk_gauss_ws_init(sk_gauss_ws *ws, int max_w, int max_h);
+int sk_gauss_ws_ensure(sk_gauss_ws *ws, int w, int h);
+void sk_gauss_ws_free(sk_gauss_ws *ws);
+size_t sk_gauss_ws_floats(int max_w, int max_h);
+
+/* dst = d^(order_x + order_y) / dx^order_x dy^order_y of (src * G_sigma),
+ * sigma in pixels 0.5..50, orders 0..2, mirror ('reflect') boundary.
+ * sigma <= 12: direct separable FIR truncated at 4 sigma; larger sigma: 2x
+ * box pyramid levels then FIR and bilinear upsampling (cost flat in sigma;
+ * accuracy in docs/kernels/filter.md). src == dst is allowed. The workspace
+ * grows if the plane is larger than it was made for. Returns 0 or a
+ * negative sk_status. */
+int sk_filter_gauss(const float *src, size_t src_stride, float *dst, size_t dst_stride, int w,
+                    int h, double sigma, int order_x, int order_y, sk_gauss_ws *ws);
+
+/* Hessian (Ixx, Ixy, Iyy) of src at scale sigma (not normalised). */
+int sk_filter_hessian(const float *src, size_t src_stride, int w, int h, double sigma,
+                      float *xx, float *xy, float *yy, size_t dst_stride, sk_gauss_ws *ws);
+
+/* Eigenvalues of the per-pixel Hessian, |l1| <= |l2|. */
+int sk_filter_hessian_eigen(const float *xx, const float *xy, const float *yy, size_t stride,
+                            int w, int h, float *l1, float *l2, size_t dst_stride);
+
+typedef struct sk_frangi_params {
+    double beta;   /* blob-vs-line sensitivity (Frangi's beta, typically 0.5) */
+    double c;      /* structure sensitivity, in the units of the (normalised) Hessian */
+    int dark;      /* 1: dark lines on bright (valleys, wrinkles: l2 > 0); 0: bright lines */
+    int normalise; /* 1: scale-normalise the Hessian by sigma^2 */
+} sk_frangi_params;
+
+/* Frangi et al. (1998) vesselness per pixel:
+ *   V = exp(-Rb^2 / 2 beta^2) (1 - exp(-S^2 / 2 c^2)), Rb = l1/l2, S^2 = l1^2 + l2^2,
+ * and 0 where l2 has the wrong sign for the polarity. */
+int sk_filter_frangi(const float *xx, const float *xy, const float *yy, size_t stride, int w,
+                     int h, double sigma, const sk_frangi_params *p, float *out,
+                     size_t out_stride);
+
+/* Scratch of the multi-scale ridge measure (Gaussian workspace + 4 planes). */
+typedef struct sk_ridge_ws {
+    sk_gauss_ws gauss;
+    float *planes;
+    int max_w, max_h;
+} sk_ridge_ws;
+int sk_ridge_ws_init(sk_ridge_ws *ws, int max_w, int max_h);
+void sk_ridge_ws_free(sk_ridge_ws *ws);
+
+/* out = max over sigmas of the Frangi measure; scale_index (may be NULL)
+ * receives the index of the maximising sigma (0 where out is 0). */
+int sk_filter_ridge_multiscale(const float *src, size_t src_stride, int w, int h,
+                               const double *sigmas, int n_sigmas, const sk_frangi_params *p,
+                               float *out, size_t out_stride, uint8_t *scale_index,
+                               size_t index_stride, sk_ridge_ws *ws);
 
 #ifdef __cplusplus
 }
