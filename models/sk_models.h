@@ -169,6 +169,12 @@ float *sk_models_ws_plane(sk_models_ws_t *ws, const char *key, int w, int h, siz
 /* Raw bytes named `key`, at least `bytes` long, 64-byte aligned. */
 void *sk_models_ws_bytes(sk_models_ws_t *ws, const char *key, size_t bytes);
 
+/* A zero-initialised object named `key` of `bytes` (e.g. a kernel
+ * workspace struct), created on first use and kept; `release` (may be NULL)
+ * frees what the object owns when the workspace is freed. */
+void *sk_models_ws_object(sk_models_ws_t *ws, const char *key, size_t bytes,
+                          void (*release)(void *));
+
 /* Total bytes the workspace holds (for the memory benchmark). */
 size_t sk_models_ws_size(const sk_models_ws_t *ws);
 

@@ -2,5 +2,5 @@
 
 const char *sk_models_version(void)
 {
-    return "0.1";
+    return "1.0";
 }

@@ -13,6 +13,7 @@ struct sk_models_ws {
         char key[48];
         void *p;
         size_t bytes;
+        void (*release)(void *);
     } slot[WS_MAX];
 };
 
@@ -29,8 +30,11 @@ void sk_models_ws_free(sk_models_ws_t *ws)
 {
     if (!ws)
         return;
-    for (int i = 0; i < ws->count; i++)
+    for (int i = 0; i < ws->count; i++) {
+        if (ws->slot[i].release && ws->slot[i].p)
+            ws->slot[i].release(ws->slot[i].p);
         sk_free(ws->slot[i].p);
+    }
     free(ws);
 }
 
@@ -60,6 +64,20 @@ void *sk_models_ws_bytes(sk_models_ws_t *ws, const char *key, size_t bytes)
         ws->slot[i].bytes = bytes;
     }
     return ws->slot[i].p;
+}
+
+void *sk_models_ws_object(sk_models_ws_t *ws, const char *key, size_t bytes,
+                          void (*release)(void *))
+{
+    for (int i = 0; i < ws->count; i++)
+        if (strcmp(ws->slot[i].key, key) == 0)
+            return ws->slot[i].p;
+    void *p = sk_models_ws_bytes(ws, key, bytes);
+    if (!p)
+        return NULL;
+    memset(p, 0, bytes);
+    ws->slot[ws->count - 1].release = release;
+    return p;
 }
 
 float *sk_models_ws_plane(sk_models_ws_t *ws, const char *key, int w, int h, size_t *stride)

@@ -12,6 +12,16 @@ struct sk_analyzer {
     sk_image_t *maskimg; /* the user mask as loaded, reused */
     uint8_t *mask;       /* analysed region, one byte per pixel */
     size_t mask_cap;
+    sk_image_t *base;    /* the photo at the models' base scale */
+    sk_image_t *base_region; /* the region resampled (float, one plane) */
+    uint8_t *base_mask;
+    size_t base_mask_cap;
+    void *resize_scratch;
+    size_t resize_scratch_cap;
+    sk_models_ws_t *ws;
+    sk_params_t params;
+    int params_loaded;
+    sk_detections_t det;
 };
 
 void sk_analyze_opts_default(sk_analyze_opts_t *opts)
@@ -25,9 +35,18 @@ int sk_analyzer_new(sk_analyzer_t **out)
     sk_analyzer_t *an = calloc(1, sizeof *an);
     if (!an)
         return sk_error_set(SK_ERR_NOMEM, "analyzer: out of memory");
+    sk_detections_init(&an->det);
     int rc = sk_image_new(1, 1, 3, &an->rgb);
     if (rc == SK_OK)
         rc = sk_image_new(1, 1, 3, &an->maskimg);
+    if (rc == SK_OK)
+        rc = sk_image_new(1, 1, 3, &an->base);
+    if (rc == SK_OK)
+        rc = sk_image_new(1, 1, 1, &an->base_region);
+    if (rc == SK_OK)
+        rc = sk_models_ws_new(&an->ws);
+    if (rc == SK_OK && (rc = sk_model_params_load(NULL, &an->params)) == SK_OK)
+        an->params_loaded = 1;
     if (rc < 0) {
         sk_analyzer_free(an);
         return rc;
@@ -42,7 +61,13 @@ void sk_analyzer_free(sk_analyzer_t *an)
         return;
     sk_image_free(an->rgb);
     sk_image_free(an->maskimg);
+    sk_image_free(an->base);
+    sk_image_free(an->base_region);
     sk_free(an->mask);
+    sk_free(an->base_mask);
+    sk_free(an->resize_scratch);
+    sk_models_ws_free(an->ws);
+    sk_detections_free(&an->det);
     free(an);
 }
 
@@ -98,6 +123,94 @@ static int build_region(sk_analyzer_t *an, const char *path, const sk_analyze_op
     return SK_OK;
 }
 
+static int grow(void **p, size_t *cap, size_t n)
+{
+    if (n <= *cap)
+        return SK_OK;
+    void *q = sk_alloc_aligned(n);
+    if (!q)
+        return sk_error_set(SK_ERR_NOMEM, "analyzer: out of memory");
+    sk_free(*p);
+    *p = q;
+    *cap = n;
+    return SK_OK;
+}
+
+/* Resample the photo and its region to the models' base scale (DESIGN §5):
+ * with a known scale, photos finer than SK_BASE_MM_PER_PX are reduced to it;
+ * without one, the long side is reduced to SK_WORKING_LONG_SIDE. Never
+ * upsampled. Area averaging, so fine detail is integrated, not aliased. */
+static int to_base_scale(sk_analyzer_t *an, double mm_per_px, double *base_mm, double *factor)
+{
+    const int w = an->rgb->width, h = an->rgb->height;
+    double s = 1.0;
+    if (mm_per_px > 0) {
+        if (mm_per_px < SK_BASE_MM_PER_PX)
+            s = mm_per_px / SK_BASE_MM_PER_PX;
+    } else {
+        int longest = w > h ? w : h;
+        if (longest > SK_WORKING_LONG_SIDE)
+            s = (double)SK_WORKING_LONG_SIDE / longest;
+    }
+    int bw = (int)lround(w * s), bh = (int)lround(h * s);
+    if (bw < 1)
+        bw = 1;
+    if (bh < 1)
+        bh = 1;
+    int rc = sk_image_reshape(an->base, bw, bh, 3);
+    if (rc == SK_OK)
+        rc = sk_image_reshape(an->base_region, bw, bh, 1);
+    if (rc == SK_OK)
+        rc = grow((void **)&an->base_mask, &an->base_mask_cap, (size_t)bw * bh);
+    if (rc < 0)
+        return rc;
+    /* The effective factor after rounding the size. */
+    *factor = (double)bw / w;
+    *base_mm = mm_per_px > 0 ? mm_per_px / *factor : SK_NOMINAL_MM_PER_PX;
+    if (bw == w && bh == h) {
+        for (int c = 0; c < 3; c++)
+            memcpy(sk_image_plane(an->base, c), sk_image_plane(an->rgb, c),
+                   an->rgb->plane_stride * sizeof(float));
+        memcpy(an->base_mask, an->mask, (size_t)w * h);
+        return SK_OK;
+    }
+    size_t need = sk_geom_resize_scratch_size(w, h, bw, bh, SK_RESIZE_AREA);
+    if ((rc = grow(&an->resize_scratch, &an->resize_scratch_cap, need)) < 0)
+        return rc;
+    for (int c = 0; c < 3; c++)
+        if ((rc = sk_geom_resize(sk_image_plane(an->rgb, c), an->rgb->stride, w, h,
+                                 sk_image_plane(an->base, c), an->base->stride, bw, bh,
+                                 SK_RESIZE_AREA, an->resize_scratch)) < 0)
+            return rc;
+    /* The region: as a float plane through the same resize, then >= 0.5.
+     * The full-resolution plane reuses the (now free) mask image. */
+    if ((rc = sk_image_reshape(an->maskimg, w, h, 1)) < 0)
+        return rc;
+    float *rf = an->maskimg->data;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            rf[(size_t)y * an->maskimg->stride + x] = an->mask[(size_t)y * w + x];
+    if ((rc = sk_geom_resize(rf, an->maskimg->stride, w, h, an->base_region->data,
+                             an->base_region->stride, bw, bh, SK_RESIZE_AREA,
+                             an->resize_scratch)) < 0)
+        return rc;
+    for (int y = 0; y < bh; y++)
+        for (int x = 0; x < bw; x++)
+            an->base_mask[(size_t)y * bw + x] =
+                an->base_region->data[(size_t)y * an->base_region->stride + x] >= 0.5f;
+    return SK_OK;
+}
+
+const sk_detections_t *sk_analyzer_detections(const sk_analyzer_t *an)
+{
+    return &an->det;
+}
+
+const sk_image_t *sk_analyzer_photo(const sk_analyzer_t *an)
+{
+    return an->rgb;
+}
+
 int sk_analyze_photo(sk_analyzer_t *an, const char *path, const sk_analyze_opts_t *opts,
                      sk_analysis_t *out)
 {
@@ -121,7 +234,29 @@ int sk_analyze_photo(sk_analyzer_t *an, const char *path, const sk_analyze_opts_
     if (rc < 0)
         return rc;
     sk_qc_measure(an->rgb, an->mask, (size_t)an->rgb->width, &out->qc);
-    out->metrics.model_version = sk_models_version();
+
+    double base_mm = 0, factor = 1;
+    char disp[SK_DISPLAY_PATH_MAX];
+    sk_path_display(path, disp, sizeof disp);
+    if ((rc = to_base_scale(an, opts->mm_per_px, &base_mm, &factor)) < 0)
+        return sk_error_wrap(rc, disp);
+    sk_models_input_t in = {
+        .srgb = an->base,
+        .region = an->base_mask,
+        .region_stride = (size_t)an->base->width,
+        .mm_per_px = base_mm,
+        .physical = opts->mm_per_px > 0,
+        .params = an->params_loaded ? &an->params : NULL,
+    };
+    if ((rc = sk_models_measure(an->ws, &in, &out->metrics, opts->detections ? &an->det : NULL,
+                                &out->skin_fraction)) < 0)
+        return sk_error_wrap(rc, disp);
+    out->base_mm_per_px = base_mm;
+    out->base_factor = factor;
+    out->base_width = an->base->width;
+    out->base_height = an->base->height;
+    if (opts->detections)
+        sk_detections_scale(&an->det, factor);
     return SK_OK;
 }
 
@@ -130,7 +265,45 @@ static json_object *num_or_null(double v)
     return isfinite(v) ? json_object_new_double(v) : NULL;
 }
 
-char *sk_analysis_to_json(const char *photo, const sk_analysis_t *a)
+static json_object *detections_json(const sk_detections_t *d)
+{
+    json_object *arr = json_object_new_array();
+    for (size_t i = 0; i < d->count; i++) {
+        const sk_detection_t *e = &d->items[i];
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "kind", json_object_new_string(sk_detection_kind_name(e->kind)));
+        json_object_object_add(o, "x", json_object_new_double(round(e->x * 10) / 10));
+        json_object_object_add(o, "y", json_object_new_double(round(e->y * 10) / 10));
+        if (e->kind == SK_DET_PORE) {
+            json_object_object_add(o, "diameter", json_object_new_double(round(e->diameter * 100) / 100));
+        } else if (e->kind == SK_DET_WRINKLE) {
+            json_object_object_add(o, "length", json_object_new_double(round(e->length * 10) / 10));
+            json_object *pl = json_object_new_array();
+            for (int k = 0; k < e->n_points && (size_t)(e->first_point + k) < d->n_points; k++) {
+                const float *p = d->points + 2 * (size_t)(e->first_point + k);
+                json_object *pt = json_object_new_array();
+                json_object_array_add(pt, json_object_new_double(round(p[0] * 10) / 10));
+                json_object_array_add(pt, json_object_new_double(round(p[1] * 10) / 10));
+                json_object_array_add(pl, pt);
+            }
+            json_object_object_add(o, "polyline", pl);
+        } else {
+            json_object_object_add(o, "area", json_object_new_double(round(e->area * 10) / 10));
+            json_object *bb = json_object_new_array();
+            json_object_array_add(bb, json_object_new_int(e->bx));
+            json_object_array_add(bb, json_object_new_int(e->by));
+            json_object_array_add(bb, json_object_new_int(e->bw));
+            json_object_array_add(bb, json_object_new_int(e->bh));
+            json_object_object_add(o, "bbox", bb);
+        }
+        if (e->contrast != 0)
+            json_object_object_add(o, "contrast", json_object_new_double(round(e->contrast * 100) / 100));
+        json_object_array_add(arr, o);
+    }
+    return arr;
+}
+
+char *sk_analysis_to_json(const char *photo, const sk_analysis_t *a, const sk_detections_t *det)
 {
     json_object *o = json_object_new_object();
     if (!o)
@@ -142,6 +315,12 @@ char *sk_analysis_to_json(const char *photo, const sk_analysis_t *a)
     json_object_object_add(o, "scale", json_object_new_string(isfinite(a->mm_per_px)
                                                                   ? "physical"
                                                                   : "working-resolution"));
+    json_object *wk = json_object_new_object();
+    json_object_object_add(wk, "width", json_object_new_int(a->base_width));
+    json_object_object_add(wk, "height", json_object_new_int(a->base_height));
+    json_object_object_add(wk, "mm_per_px", num_or_null(a->base_mm_per_px));
+    json_object_object_add(wk, "nominal", json_object_new_boolean(!isfinite(a->mm_per_px)));
+    json_object_object_add(o, "working", wk);
     json_object *src = json_object_new_object();
     json_object_object_add(src, "format", json_object_new_string(a->load.format));
     json_object_object_add(src, "width", json_object_new_int(a->load.orig_width));
@@ -161,6 +340,7 @@ char *sk_analysis_to_json(const char *photo, const sk_analysis_t *a)
     json_object_object_add(qc, "megapixels", num_or_null(a->qc.megapixels));
     json_object_object_add(qc, "region_fraction", num_or_null(a->region_fraction));
     json_object_object_add(qc, "mask_used", json_object_new_boolean(a->mask_used));
+    json_object_object_add(qc, "skin_fraction", num_or_null(a->skin_fraction));
     json_object_object_add(qc, "mean_luma", num_or_null(a->qc.mean_luma));
     json_object_object_add(qc, "clipped_fraction", num_or_null(a->qc.clipped_fraction));
     json_object_object_add(qc, "dark_fraction", num_or_null(a->qc.dark_fraction));
@@ -189,6 +369,8 @@ char *sk_analysis_to_json(const char *photo, const sk_analysis_t *a)
         json_object_object_add(metrics, m->name, mo);
     }
     json_object_object_add(o, "metrics", metrics);
+    if (det)
+        json_object_object_add(o, "detections", detections_json(det));
     json_object_object_add(o, "model_version",
                            json_object_new_string(a->metrics.model_version
                                                       ? a->metrics.model_version

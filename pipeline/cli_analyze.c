@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static void print_text(const char *disp, const sk_analysis_t *a)
 {
@@ -28,6 +29,35 @@ static void print_text(const char *disp, const sk_analysis_t *a)
     }
 }
 
+/* DIR/<stem>.overlay.png with every detection, and one per family. */
+static int write_overlays(const char *dir, const char *path, sk_analyzer_t *an)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    char stem[256];
+    snprintf(stem, sizeof stem, "%s", base);
+    char *dot = strrchr(stem, '.');
+    if (dot && dot != stem)
+        *dot = '\0';
+    static const struct {
+        const char *suffix;
+        unsigned kinds;
+    } sets[] = {{"overlay", SK_OVERLAY_ALL},
+                {"pores", 1u << SK_DET_PORE},
+                {"wrinkles", 1u << SK_DET_WRINKLE},
+                {"spots", (1u << SK_DET_SPOT) | (1u << SK_DET_REDNESS)},
+                {"scars", 1u << SK_DET_SCAR}};
+    for (size_t i = 0; i < sizeof sets / sizeof sets[0]; i++) {
+        char out[4400];
+        snprintf(out, sizeof out, "%s/%s.%s.png", dir, stem, sets[i].suffix);
+        int rc = sk_overlay_write(out, sk_analyzer_photo(an), sk_analyzer_detections(an),
+                                  sets[i].kinds);
+        if (rc < 0)
+            return rc;
+    }
+    return SK_OK;
+}
+
 int sk_cli_analyze(const sk_verb_t *verb, int argc, char **argv)
 {
     enum { OPT_MM = 1000, OPT_MASK, OPT_MAXMP, OPT_DET, OPT_OVL };
@@ -42,7 +72,8 @@ int sk_cli_analyze(const sk_verb_t *verb, int argc, char **argv)
     };
     sk_analyze_opts_t opts;
     sk_analyze_opts_default(&opts);
-    int json = 0, c;
+    int json = 0, c, want_det = 0;
+    const char *overlays = NULL;
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
@@ -59,10 +90,8 @@ int sk_cli_analyze(const sk_verb_t *verb, int argc, char **argv)
                 return sk_cli_usage_error(verb, "--max-megapixels needs a number, not '%s'",
                                           optarg);
             break;
-        case OPT_DET:
-        case OPT_OVL:
-            sk_cli_error(verb->name, "%s is not built yet", argv[optind - 1]);
-            return SK_EXIT_FAIL;
+        case OPT_DET: want_det = 1; break;
+        case OPT_OVL: overlays = optarg; break;
         case ':':
             return sk_cli_usage_error(verb, "%s needs a value", argv[optind - 1]);
         default:
@@ -71,6 +100,14 @@ int sk_cli_analyze(const sk_verb_t *verb, int argc, char **argv)
     }
     if (optind >= argc)
         return sk_cli_usage_error(verb, "no photo given");
+    if (overlays) {
+        struct stat st;
+        if (stat(overlays, &st) != 0 && mkdir(overlays, 0755) != 0) {
+            sk_cli_error(NULL, "%s: cannot create the overlay folder", overlays);
+            return SK_EXIT_FAIL;
+        }
+    }
+    opts.detections = want_det || overlays;
 
     sk_analyzer_t *an = NULL;
     if (sk_analyzer_new(&an) < 0) {
@@ -88,8 +125,12 @@ int sk_cli_analyze(const sk_verb_t *verb, int argc, char **argv)
             failed++;
             continue;
         }
+        if (overlays && write_overlays(overlays, path, an) < 0) {
+            sk_cli_error(NULL, "%s", sk_error_message());
+            failed++;
+        }
         if (json) {
-            char *text = sk_analysis_to_json(path, &a);
+            char *text = sk_analysis_to_json(path, &a, want_det ? sk_analyzer_detections(an) : NULL);
             if (!text) {
                 sk_cli_error(NULL, "%s: out of memory writing JSON", disp);
                 failed++;

@@ -120,6 +120,7 @@ typedef struct sk_analyze_opts {
     sk_load_opts_t load;
     double mm_per_px;      /* physical scale; 0 when unknown */
     const char *mask_path; /* user region mask (white = analyse), or NULL */
+    int detections;        /* keep every detection (sk_analyzer_detections) */
 } sk_analyze_opts_t;
 
 void sk_analyze_opts_default(sk_analyze_opts_t *opts);
@@ -130,6 +131,10 @@ typedef struct sk_analysis {
     double mm_per_px; /* NAN when unknown */
     int mask_used;    /* a user mask restricted the region */
     double region_fraction; /* fraction of the photo analysed */
+    double skin_fraction;   /* fraction of the analysed region that is skin */
+    double base_mm_per_px;  /* scale the models worked at (nominal when unknown) */
+    double base_factor;     /* base pixels per photo pixel */
+    int base_width, base_height;
     sk_qc_t qc;
     sk_metric_set_t metrics;
 } sk_analysis_t;
@@ -146,9 +151,17 @@ void sk_analyzer_free(sk_analyzer_t *an);
 int sk_analyze_photo(sk_analyzer_t *an, const char *path, const sk_analyze_opts_t *opts,
                      sk_analysis_t *out);
 
-/* The analysis as a JSON object (DESIGN §3 shape), newly allocated string
- * freed with free(); NULL on allocation failure. */
-char *sk_analysis_to_json(const char *photo, const sk_analysis_t *a);
+/* Detections of the analyser's last photo (when opts.detections was set),
+ * in the photo's own pixels. Valid until the next sk_analyze_photo. */
+const sk_detections_t *sk_analyzer_detections(const sk_analyzer_t *an);
+
+/* The analyser's last photo as loaded (sRGB planes, orientation applied). */
+const sk_image_t *sk_analyzer_photo(const sk_analyzer_t *an);
+
+/* The analysis as a JSON object (DESIGN §3 shape), with a "detections"
+ * array when det is not NULL; newly allocated string freed with free();
+ * NULL on allocation failure. */
+char *sk_analysis_to_json(const char *photo, const sk_analysis_t *a, const sk_detections_t *det);
 
 /* --------------------------------------------------------------- batch */
 
