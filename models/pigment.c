@@ -43,11 +43,6 @@ static int masked_blur(const sk_skin_ctx_t *ctx, const float *v, const float *m,
     return SK_OK;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 /* Outline of a component as a star polygon: the farthest pixel of the
  * component along each of n rays from its centroid. */
@@ -144,10 +139,10 @@ int sk_pigment_measure(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, sk_metric_s
     /* tone and indices from robust medians over skin */
     size_t n = (size_t)ctx->skin_pixels, step = n > 100000 ? n / 100000 : 1, k = 0, m = 0;
     size_t cap = n / step + 2;
-    double *sv = sk_models_ws_bytes(ws, "pigment.sample", 5 * cap * sizeof(double));
+    float *sv = sk_models_ws_bytes(ws, "pigment.sample", 5 * cap * sizeof(float));
     if (!sv)
         return sk_error_status();
-    double *sL = sv, *sB = sv + cap, *sR = sv + 2 * cap, *sG = sv + 3 * cap, *sA = sv + 4 * cap;
+    float *sL = sv, *sB = sv + cap, *sR = sv + 2 * cap, *sG = sv + 3 * cap, *sA = sv + 4 * cap;
     for (int y = 0; y < h && m < cap; y++)
         for (int x = 0; x < w && m < cap; x++) {
             if (!ctx->skin[(size_t)y * ms + x] || k++ % step)
@@ -157,13 +152,9 @@ int sk_pigment_measure(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, sk_metric_s
             sR[m] = ctx->lin[0][i], sG[m] = ctx->lin[1][i];
             m++;
         }
-    qsort(sL, m, sizeof *sL, cmp_double);
-    qsort(sB, m, sizeof *sB, cmp_double);
-    qsort(sA, m, sizeof *sA, cmp_double);
-    qsort(sR, m, sizeof *sR, cmp_double);
-    qsort(sG, m, sizeof *sG, cmp_double);
-    double mL = sL[m / 2], mB = sB[m / 2], mA = sA[m / 2];
-    double mR = fmax(sR[m / 2], 1e-4), mG = fmax(sG[m / 2], 1e-4);
+    double mL = sk_select_kth(sL, m, m / 2), mB = sk_select_kth(sB, m, m / 2);
+    double mA = sk_select_kth(sA, m, m / 2);
+    double mR = fmax(sk_select_kth(sR, m, m / 2), 1e-4), mG = fmax(sk_select_kth(sG, m, m / 2), 1e-4);
     double ita = atan2(mL - 50.0, mB) * 180.0 / M_PI;
     double mi = 100.0 * log10(1.0 / mR);
     double ei = 100.0 * log10(mR / mG);

@@ -21,21 +21,13 @@
 
 #define P(name, def) sk_params_get(ctx->params, "skin." name, def)
 
-static int cmp_float(const void *a, const void *b)
-{
-    float x = *(const float *)a, y = *(const float *)b;
-    return (x > y) - (x < y);
-}
-
-/* median and MAD of a sample (sorted in place) */
+/* median and MAD of a sample (reordered in place) */
 static void robust(float *v, size_t n, double *med, double *mad)
 {
-    qsort(v, n, sizeof *v, cmp_float);
-    *med = v[n / 2];
+    *med = sk_select_kth(v, n, n / 2);
     for (size_t i = 0; i < n; i++)
         v[i] = fabsf(v[i] - (float)*med);
-    qsort(v, n, sizeof *v, cmp_float);
-    *mad = 1.4826 * v[n / 2];
+    *mad = 1.4826 * sk_select_kth(v, n, n / 2);
 }
 
 int sk_skin_mask(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, uint8_t *skin, double *count)

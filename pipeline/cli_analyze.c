@@ -109,6 +109,8 @@ int sk_cli_analyze(const sk_verb_t *verb, int argc, char **argv)
     }
     opts.detections = want_det || overlays;
 
+    /* One photo at a time: OpenBLAS threads would only spin next to us. */
+    sk_blas_set_threads(1);
     sk_analyzer_t *an = NULL;
     if (sk_analyzer_new(&an) < 0) {
         sk_cli_error(verb->name, "%s", sk_error_message());
