@@ -184,7 +184,7 @@ int sk_pigment_measure(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, sk_metric_s
         (rc = sk_filter_gauss(ctx->L, s, sm, s, w, h, sig_sm, 0, 0, g)) < 0)
         return rc;
     /* spots: darker than the local background by min_dl, not bluer */
-    const double min_dl = P("spot_min_dl", 4.0), max_db = P("spot_min_db", -1.0);
+    const double min_dl = P("spot_min_dl", 4.0), max_db = P("spot_min_db", 0.5);
     for (int y = 0; y < h; y++)
         for (int x = 0; x < w; x++) {
             size_t i = (size_t)y * s + x;

@@ -126,6 +126,28 @@ int sk_skin_mask(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, uint8_t *skin, do
             if (!touches && (double)cc->area <= max_hole)
                 skin[(size_t)y * ms + x] = 1;
         }
+    /* hair, stubble and lashes: fine high-contrast texture that the colour
+     * gate lets through; skin's own relief is far smoother */
+    {
+        size_t ps;
+        float *mean = sk_models_ws_plane(ws, "skin.mean", w, h, &ps);
+        float *var = sk_models_ws_plane(ws, "skin.var", w, h, &ps);
+        int rr = (int)lround(P("texture_radius_mm", 0.4) / ctx->mm_per_px);
+        if (rr < 1)
+            rr = 1;
+        void *lsc = sk_models_ws_bytes(ws, "skin.local", sk_stats_local_scratch_size(w, rr) + 64);
+        if (!mean || !var || !lsc)
+            return sk_error_status();
+        if ((rc = sk_stats_local_mean_var(ctx->L, s, mean, ps, var, ps, w, h, rr, lsc)) < 0)
+            return rc;
+        const float vmax = (float)(P("max_local_sd", 7.0) * P("max_local_sd", 7.0));
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+                if (var[(size_t)y * ps + x] > vmax)
+                    skin[(size_t)y * ms + x] = 0;
+        if (r >= 1 && (rc = sk_morph_open(skin, ms, skin, ms, w, h, r, SK_SE_DISK, scratch)) < 0)
+            return rc;
+    }
     /* drop small islands */
     if ((rc = sk_label(skin, ms, w, h, lab, w, NULL, 0, lws, &c, &nc)) < 0)
         return rc;
@@ -135,14 +157,23 @@ int sk_skin_mask(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, uint8_t *skin, do
             largest = c[i].area;
     const double min_keep = fmax(P("min_component_frac", 0.02) * (double)largest,
                                  P("min_component_mm2", 4.0) * mm2px);
-    double total = 0;
     for (int y = 0; y < h; y++)
         for (int x = 0; x < w; x++) {
             int32_t l = lab[(size_t)y * w + x];
-            uint8_t keep = l && (double)c[l - 1].area >= min_keep;
-            skin[(size_t)y * ms + x] = keep;
-            total += keep;
+            skin[(size_t)y * ms + x] = l && (double)c[l - 1].area >= min_keep;
         }
+    /* keep features away from where skin meets hair, eyes, lips, nostrils or
+     * background: every family measures inside this margin (the photo's own
+     * border does not count as an edge) */
+    int em = (int)lround(P("edge_margin_mm", 1.0) / ctx->mm_per_px);
+    if (em > 40)
+        em = 40;
+    if (em >= 1 && (rc = sk_morph_erode(skin, ms, skin, ms, w, h, em, SK_SE_DISK, scratch)) < 0)
+        return rc;
+    double total = 0;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            total += skin[(size_t)y * ms + x];
     *count = total;
     return SK_OK;
 }
