@@ -122,7 +122,9 @@ static void *worker(void *p)
             break;
         job_t *j = q->todo[i];
         double t0 = now_s();
-        if (an_rc < 0) {
+        if (j->rc < 0) {
+            /* failed in planning (its patient.json); the reason is set */
+        } else if (an_rc < 0) {
             j->rc = an_rc;
             snprintf(j->error, sizeof j->error, "%s", an_err);
         } else {
@@ -268,6 +270,7 @@ int sk_batch_run(const sk_batch_opts_t *opts, sk_batch_summary_t *sum)
     int64_t run_id = 0;
     struct sigaction old_int, old_term;
     int handlers = 0;
+    sk_patient_t *patient = NULL;
 
     if ((rc = take_lock(opts->clinic, &lock_fd)) < 0)
         return rc;
@@ -294,14 +297,34 @@ int sk_batch_run(const sk_batch_opts_t *opts, sk_batch_summary_t *sum)
     while (clinic_len > 1 && opts->clinic[clinic_len - 1] == '/')
         clinic_len--;
     const char *model = sk_models_version();
+    patient = calloc(1, sizeof *patient);
+    if (!patient) {
+        rc = sk_error_set(SK_ERR_NOMEM, "batch: out of memory");
+        goto out;
+    }
     for (size_t i = 0; i < n_refs; i++) {
         job_t *j = &all[i];
+        /* patient.json: its scale per view; a bad file fails that patient's
+         * photos with the reason, not the batch */
+        if (strcmp(patient->id, refs[i].patient) != 0) {
+            memset(patient, 0, sizeof *patient);
+            if (sk_patient_load(opts->clinic, refs[i].patient, patient, scan_warn, sum) < 0) {
+                snprintf(j->error, sizeof j->error, "%s", sk_error_message());
+                patient->has_file = -1;
+            }
+            snprintf(patient->id, sizeof patient->id, "%s", refs[i].patient);
+        }
         j->ref = &refs[i];
         const char *rel = refs[i].path;
         if (strncmp(rel, opts->clinic, clinic_len) == 0 && rel[clinic_len] == '/')
             rel += clinic_len + 1;
         snprintf(j->relpath, sizeof j->relpath, "%s", rel);
         j->mm_per_px = opts->mm_per_px;
+        if (patient->has_file > 0) {
+            double mm = sk_patient_mm_per_px(patient, refs[i].view);
+            if (mm > 0)
+                j->mm_per_px = mm;
+        }
         sum->total++;
         if (sk_file_sha256(refs[i].path, j->sha256, &j->bytes) < 0 ||
             (refs[i].mask_path[0] && sk_file_sha256(refs[i].mask_path, j->mask_sha256, NULL) < 0)) {
@@ -325,8 +348,12 @@ int sk_batch_run(const sk_batch_opts_t *opts, sk_batch_summary_t *sum)
             continue;
         }
         j->kind = JOB_TODO;
+        if (patient->has_file < 0)
+            j->rc = SK_ERR_FORMAT; /* reported as failed without analysing */
         q.todo[q.n_todo++] = j;
     }
+    free(patient);
+    patient = NULL;
 
     char command[256];
     snprintf(command, sizeof command, "batch%s%s%s", opts->patient ? " --patient " : "",
@@ -432,6 +459,7 @@ out:
         pthread_mutex_destroy(&q.mu);
         pthread_cond_destroy(&q.cv);
     }
+    free(patient);
     free(threads);
     free(q.todo);
     free(q.done);
