@@ -1,6 +1,6 @@
-/* Shared helpers of the pore, wrinkle and scar models: skin masks as float
- * planes with a safety margin, scale-normalised second-derivative responses
- * built from the blas family's Gaussian-derivative bank, robust noise levels.
+/* Shared pieces of the pore, wrinkle and scar models: skin masks as float
+ * planes with a safety margin, kernel sizes for the Gaussian-derivative bank,
+ * robust noise levels, point sampling.
  * Internal to models/. */
 #ifndef SK_PFEAT_H
 #define SK_PFEAT_H
@@ -20,30 +20,6 @@ static inline int sk_feat_ksize(double sigma)
     if (r > 31)
         r = 31;
     return 2 * r + 1;
-}
-
-/* Scale-normalised Laplacian of Gaussian, sigma^2 (Gxx + Gyy), as one k x k
- * kernel: the sum of the bank's two orthogonal second derivatives (theta = 0
- * and pi/2). Dark blobs give positive responses. tmp holds 2 k k floats. */
-static inline int sk_feat_log_kernel(double sigma, int k, float *tmp, float *out)
-{
-    int rc = sk_blas_gauss2_bank(2, k, sigma, tmp);
-    if (rc < 0)
-        return rc;
-    for (int i = 0; i < k * k; i++)
-        out[i] = tmp[i] + tmp[k * k + i];
-    return SK_OK;
-}
-
-/* Apply one k x k kernel to a plane (scratch from the workspace). */
-static inline int sk_feat_filter(sk_models_ws_t *ws, const char *key, const float *src,
-                                 size_t ss, int w, int h, const float *kern, int K, int k,
-                                 float *dst, size_t ds, size_t dplane)
-{
-    void *scratch = sk_models_ws_bytes(ws, key, sk_blas_filter_bank_scratch_size(w, k, K));
-    if (!scratch)
-        return sk_error_status() < 0 ? sk_error_status() : SK_ERR_NOMEM;
-    return sk_blas_filter_bank(src, ss, w, h, kern, K, k, dst, ds, dplane, scratch);
 }
 
 /* Float copy of a byte mask (1/0) into dst. */

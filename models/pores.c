@@ -145,12 +145,43 @@ int sk_pores_measure(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, sk_metric_set
         for (int x = 0; x < w; x++)
             inb[(size_t)y * w + x] = inner[(size_t)y * st + x] > 0.5f;
     double thr[PORES_MAX_SCALES], tmin = INFINITY;
+    /* The noise level is measured in a window of at most 1024 x 768 px
+     * centred on the skin's centroid (the whole plane when the window holds
+     * too little skin): a robust spread does not need every pixel, and this
+     * keeps the extra LoG passes cheap. */
+    int cw = w < 1024 ? w : 1024, chh = h < 768 ? h : 768, cx0 = 0, cy0 = 0;
+    {
+        double sx = 0, sy = 0;
+        for (int y = 0; y < h; y += 4)
+            for (int x = 0; x < w; x += 4)
+                if (inner[(size_t)y * st + x] > 0.5f) {
+                    sx += x;
+                    sy += y;
+                }
+        double nn = inner_n / 16.0;
+        if (nn > 0) {
+            cx0 = (int)(sx / nn) - cw / 2;
+            cy0 = (int)(sy / nn) - chh / 2;
+        }
+        cx0 = cx0 < 0 ? 0 : cx0 > w - cw ? w - cw : cx0;
+        cy0 = cy0 < 0 ? 0 : cy0 > h - chh ? h - chh : cy0;
+        double in_win = 0;
+        for (int y = cy0; y < cy0 + chh; y++)
+            for (int x = cx0; x < cx0 + cw; x++)
+                in_win += inner[(size_t)y * st + x];
+        if (in_win < 0.1 * cw * chh) {
+            cw = w;
+            chh = h;
+            cx0 = cy0 = 0;
+        }
+    }
+    const size_t off = (size_t)cy0 * st + (size_t)cx0, offL = (size_t)cy0 * ctx->stride + (size_t)cx0;
     for (int k = 0; k < ns; k++) {
-        if ((rc = sk_blob_log(ctx->L, ctx->stride, w, h, sig[k], 1, R, st, &bws)) < 0) {
+        if ((rc = sk_blob_log(ctx->L + offL, ctx->stride, cw, chh, sig[k], 1, R, st, &bws)) < 0) {
             sk_blob_ws_free(&bws);
             return rc;
         }
-        double nz = sk_feat_noise(R, st, inner, st, w, h, 2);
+        double nz = sk_feat_noise(R, st, inner + off, st, cw, chh, 1);
         if (!isfinite(nz))
             nz = 0;
         thr[k] = fmax(P.k_noise * nz, 0.5 * P.min_contrast);
