@@ -109,8 +109,16 @@ static const sk_verb_t verbs[] = {
      "Compare two photos of the same view: align AFTER to BEFORE and report each\n"
      "metric's change and whether it exceeds the metric's repeatability limit.\n",
      not_built},
-    {"report", "report CLINIC (--patient ID | --all) [--out FILE.pdf]",
-     "Write the PDF progress report of a patient (or of every patient).\n", not_built},
+    {"report", "report CLINIC (--patient ID | --all) [--out FILE.pdf] [--out-dir DIR]",
+     "Write the PDF progress report of a patient (or of every patient) from the\n"
+     "clinic's store: photos, overlays, metric tables with changes since the\n"
+     "baseline and the previous session, trend charts, capture warnings, method.\n\n"
+     "  --patient ID   the patient\n"
+     "  --all          every patient, one PDF each\n"
+     "  --out FILE     the PDF (default ./skintrack-report-ID.pdf)\n"
+     "  --out-dir DIR  folder for the PDFs (default: the current folder)\n"
+     "  --db FILE      store (default CLINIC/skintrack.db)\n",
+     sk_cli_report},
     {"export", "export CLINIC [--format csv|json] [--patient ID] [--out FILE]",
      "Print every metric of every scored photo, one row per photo and metric:\n"
      "patient, session, date, view, photo, metric, value, unit, model_version.\n\n"

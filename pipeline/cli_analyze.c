@@ -75,8 +75,8 @@ int sk_cli_analyze(const sk_verb_t *verb, int argc, char **argv)
     int json = 0, c, want_det = 0;
     const char *overlays = NULL;
     opterr = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
+    optind = 0; /* GNU getopt: full reset, options may follow operands */
+    while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
         switch (c) {
         case 'j': json = 1; break;
         case OPT_MM:

@@ -26,8 +26,8 @@ int sk_cli_batch(const sk_verb_t *verb, int argc, char **argv)
     long jobs = 0;
     int c;
     opterr = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "+j:", longopts, NULL)) != -1) {
+    optind = 0; /* GNU getopt: full reset, options may follow operands */
+    while ((c = getopt_long(argc, argv, ":j:", longopts, NULL)) != -1) {
         switch (c) {
         case OPT_PATIENT:
             if (!sk_valid_patient_id(optarg))
@@ -109,8 +109,8 @@ int sk_cli_export(const sk_verb_t *verb, int argc, char **argv)
     const char *db = NULL, *patient = NULL, *outpath = NULL;
     int c;
     opterr = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
+    optind = 0; /* GNU getopt: full reset, options may follow operands */
+    while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
         switch (c) {
         case OPT_FORMAT:
             if (strcmp(optarg, "csv") == 0)

@@ -222,6 +222,14 @@ typedef enum sk_export_format { SK_EXPORT_CSV, SK_EXPORT_JSON } sk_export_format
 int sk_export(const char *db_path, const char *patient, sk_export_format fmt, FILE *out,
               size_t *rows);
 
+/* -------------------------------------------------------------- report */
+
+/* Write the PDF progress report of one patient from the store at db_path
+ * (photos read from the clinic folder) to out_pdf, atomically. *pages gets
+ * the page count (may be NULL). Returns 0 or a negative sk_status. */
+int sk_report_patient(const char *clinic, const char *db_path, const char *patient,
+                      const char *out_pdf, int *pages);
+
 /* ------------------------------------------------------------ overlays */
 
 #define SK_OVERLAY_ALL ((1u << SK_DET_KIND_COUNT) - 1)

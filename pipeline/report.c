@@ -1,0 +1,867 @@
+/* The PDF progress report of one patient: cairo for drawing and PDF, pango
+ * for text, photos embedded as JPEG (libvips) so the file stays small. */
+#include "skintrack.h"
+#include "pstore.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cairo-pdf.h>
+#include <cairo.h>
+#include <pango/pangocairo.h>
+#include <vips/vips.h>
+
+#define PAGE_W 595.28 /* A4 in points */
+#define PAGE_H 841.89
+#define MARGIN 40.0
+#define MAX_SESSIONS 64
+#define MAX_VIEWS 16
+#define MAX_METRICS 96
+
+typedef struct {
+    char name[48];
+    double value; /* NAN when null */
+    char unit[16];
+    int better;
+} rmetric_t;
+
+typedef struct {
+    int present;
+    int64_t id;
+    char path[512];
+    char status[16];
+    char error[512];
+    char qc_flags[256];
+    rmetric_t m[MAX_METRICS];
+    int nm;
+} rcell_t;
+
+typedef struct {
+    char patient[65];
+    sk_patient_t info;
+    int n_sessions;
+    char session[MAX_SESSIONS][80];
+    char date[MAX_SESSIONS][11];
+    int n_views;
+    char view[MAX_VIEWS][65];
+    rcell_t cell[MAX_SESSIONS][MAX_VIEWS];
+    const char *clinic;
+} rdata_t;
+
+/* ------------------------------------------------------------ the data */
+
+static int load_data(sk_store_t *st, const char *clinic, const char *patient, rdata_t *d)
+{
+    sqlite3 *db = sk_store_db(st);
+    sqlite3_stmt *q = NULL;
+    snprintf(d->patient, sizeof d->patient, "%s", patient);
+    d->clinic = clinic;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT s.folder, s.date, p.view, p.id, p.path, p.status, "
+                           "coalesce(p.error, ''), p.qc_flags FROM photos p JOIN sessions s ON "
+                           "s.id = p.session_id WHERE s.patient_id = ? ORDER BY s.date, s.folder, "
+                           "p.view",
+                           -1, &q, NULL) != SQLITE_OK)
+        return sk_error_set(SK_ERR_DB, "report: %s", sqlite3_errmsg(db));
+    sqlite3_bind_text(q, 1, patient, -1, SQLITE_TRANSIENT);
+    while (sqlite3_step(q) == SQLITE_ROW) {
+        const char *folder = (const char *)sqlite3_column_text(q, 0);
+        const char *view = (const char *)sqlite3_column_text(q, 2);
+        int si = d->n_sessions - 1;
+        if (si < 0 || strcmp(d->session[si], folder) != 0) {
+            if (d->n_sessions == MAX_SESSIONS)
+                continue;
+            si = d->n_sessions++;
+            snprintf(d->session[si], sizeof d->session[0], "%s", folder);
+            snprintf(d->date[si], sizeof d->date[0], "%s", sqlite3_column_text(q, 1));
+        }
+        int vi;
+        for (vi = 0; vi < d->n_views; vi++)
+            if (strcmp(d->view[vi], view) == 0)
+                break;
+        if (vi == d->n_views) {
+            if (d->n_views == MAX_VIEWS)
+                continue;
+            snprintf(d->view[d->n_views++], sizeof d->view[0], "%s", view);
+        }
+        rcell_t *c = &d->cell[si][vi];
+        c->present = 1;
+        c->id = sqlite3_column_int64(q, 3);
+        snprintf(c->path, sizeof c->path, "%s", sqlite3_column_text(q, 4));
+        snprintf(c->status, sizeof c->status, "%s", sqlite3_column_text(q, 5));
+        snprintf(c->error, sizeof c->error, "%s", sqlite3_column_text(q, 6));
+        snprintf(c->qc_flags, sizeof c->qc_flags, "%s", sqlite3_column_text(q, 7));
+    }
+    sqlite3_finalize(q);
+    if (d->n_sessions == 0)
+        return sk_error_set(SK_ERR_NOT_FOUND,
+                            "%s: no scored photos in the store; run 'skintrack batch' first",
+                            patient);
+    if (sqlite3_prepare_v2(db, "SELECT name, value, unit, better FROM metrics WHERE photo_id = ? "
+                               "ORDER BY name",
+                           -1, &q, NULL) != SQLITE_OK)
+        return sk_error_set(SK_ERR_DB, "report: %s", sqlite3_errmsg(db));
+    for (int s = 0; s < d->n_sessions; s++)
+        for (int v = 0; v < d->n_views; v++) {
+            rcell_t *c = &d->cell[s][v];
+            if (!c->present)
+                continue;
+            sqlite3_reset(q);
+            sqlite3_bind_int64(q, 1, c->id);
+            while (sqlite3_step(q) == SQLITE_ROW && c->nm < MAX_METRICS) {
+                rmetric_t *m = &c->m[c->nm++];
+                snprintf(m->name, sizeof m->name, "%s", sqlite3_column_text(q, 0));
+                m->value = sqlite3_column_type(q, 1) == SQLITE_NULL ? NAN
+                                                                   : sqlite3_column_double(q, 1);
+                snprintf(m->unit, sizeof m->unit, "%s", sqlite3_column_text(q, 2));
+                m->better = sqlite3_column_int(q, 3);
+            }
+        }
+    sqlite3_finalize(q);
+    sk_patient_load(clinic, patient, &d->info, NULL, NULL);
+    return SK_OK;
+}
+
+static const rmetric_t *find_metric(const rcell_t *c, const char *name)
+{
+    for (int i = 0; i < c->nm; i++)
+        if (strcmp(c->m[i].name, name) == 0)
+            return &c->m[i];
+    return NULL;
+}
+
+/* first and last sessions where the view was scored */
+static void baseline_latest(const rdata_t *d, int v, int *b, int *l)
+{
+    *b = *l = -1;
+    for (int s = 0; s < d->n_sessions; s++)
+        if (d->cell[s][v].present && strcmp(d->cell[s][v].status, "scored") == 0) {
+            if (*b < 0)
+                *b = s;
+            *l = s;
+        }
+}
+
+/* ---------------------------------------------------------- drawing kit */
+
+typedef struct {
+    cairo_t *cr;
+    PangoLayout *layout;
+    int page;
+} pdf_t;
+
+static void text(pdf_t *p, double x, double y, double width, const char *font, const char *s,
+                 double r, double g, double b, PangoAlignment align)
+{
+    PangoFontDescription *fd = pango_font_description_from_string(font);
+    pango_layout_set_font_description(p->layout, fd);
+    pango_font_description_free(fd);
+    pango_layout_set_width(p->layout, (int)(width * PANGO_SCALE));
+    pango_layout_set_wrap(p->layout, PANGO_WRAP_WORD_CHAR);
+    pango_layout_set_ellipsize(p->layout, PANGO_ELLIPSIZE_NONE);
+    pango_layout_set_alignment(p->layout, align);
+    pango_layout_set_text(p->layout, s, -1);
+    cairo_set_source_rgb(p->cr, r, g, b);
+    cairo_move_to(p->cr, x, y);
+    pango_cairo_show_layout(p->cr, p->layout);
+}
+
+/* height in points of a text block */
+static double text_h(pdf_t *p, double width, const char *font, const char *s)
+{
+    PangoFontDescription *fd = pango_font_description_from_string(font);
+    pango_layout_set_font_description(p->layout, fd);
+    pango_font_description_free(fd);
+    pango_layout_set_width(p->layout, (int)(width * PANGO_SCALE));
+    pango_layout_set_text(p->layout, s, -1);
+    int w, h;
+    pango_layout_get_size(p->layout, &w, &h);
+    return (double)h / PANGO_SCALE;
+}
+
+static void footer(pdf_t *p, const rdata_t *d)
+{
+    char buf[256];
+    snprintf(buf, sizeof buf, "skintrack %s · patient %s · page %d", sk_version(), d->patient,
+             p->page);
+    text(p, MARGIN, PAGE_H - 28, PAGE_W - 2 * MARGIN, "Sans 7", buf, 0.45, 0.45, 0.45,
+         PANGO_ALIGN_CENTER);
+}
+
+static void new_page(pdf_t *p, const rdata_t *d)
+{
+    if (p->page > 0) {
+        footer(p, d);
+        cairo_show_page(p->cr);
+    }
+    p->page++;
+}
+
+/* An RGB image as a cairo surface carrying its JPEG encoding, so the PDF
+ * embeds the JPEG and not raw pixels. Scaled to at most max_side. */
+static cairo_surface_t *photo_surface(const unsigned char *rgb, int w, int h, int max_side)
+{
+    VipsImage *im = vips_image_new_from_memory(rgb, (size_t)w * h * 3, w, h, 3, VIPS_FORMAT_UCHAR);
+    if (!im)
+        return NULL;
+    double k = (double)max_side / (w > h ? w : h);
+    VipsImage *sm = NULL;
+    if (k < 1) {
+        if (vips_resize(im, &sm, k, NULL) != 0) {
+            g_object_unref(im);
+            return NULL;
+        }
+    } else {
+        sm = im;
+        g_object_ref(sm);
+    }
+    g_object_unref(im);
+    size_t len = 0;
+    unsigned char *px = vips_image_write_to_memory(sm, &len);
+    void *jpg = NULL;
+    size_t jlen = 0;
+    int ok = px && vips_jpegsave_buffer(sm, &jpg, &jlen, "Q", 85, NULL) == 0;
+    int sw = sm->Xsize, sh = sm->Ysize;
+    g_object_unref(sm);
+    if (!ok) {
+        g_free(px);
+        g_free(jpg);
+        vips_error_clear();
+        return NULL;
+    }
+    cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, sw, sh);
+    unsigned char *dst = cairo_image_surface_get_data(s);
+    int stride = cairo_image_surface_get_stride(s);
+    cairo_surface_flush(s);
+    for (int y = 0; y < sh; y++)
+        for (int x = 0; x < sw; x++) {
+            const unsigned char *q = px + ((size_t)y * sw + x) * 3;
+            uint32_t v = (uint32_t)q[0] << 16 | (uint32_t)q[1] << 8 | q[2];
+            memcpy(dst + (size_t)y * stride + 4 * (size_t)x, &v, 4);
+        }
+    cairo_surface_mark_dirty(s);
+    g_free(px);
+    /* cairo takes ownership of the JPEG bytes */
+    unsigned char *copy = malloc(jlen);
+    if (copy) {
+        memcpy(copy, jpg, jlen);
+        cairo_surface_set_mime_data(s, CAIRO_MIME_TYPE_JPEG, copy, jlen, free, copy);
+    }
+    g_free(jpg);
+    return s;
+}
+
+static void draw_surface(pdf_t *p, cairo_surface_t *s, double x, double y, double w, double h)
+{
+    int sw = cairo_image_surface_get_width(s), sh = cairo_image_surface_get_height(s);
+    double k = fmin(w / sw, h / sh);
+    double dw = sw * k, dh = sh * k;
+    cairo_save(p->cr);
+    cairo_translate(p->cr, x + (w - dw) / 2, y + (h - dh) / 2);
+    cairo_scale(p->cr, k, k);
+    cairo_set_source_surface(p->cr, s, 0, 0);
+    cairo_paint(p->cr);
+    cairo_restore(p->cr);
+    cairo_set_source_rgb(p->cr, 0.7, 0.7, 0.7);
+    cairo_set_line_width(p->cr, 0.5);
+    cairo_rectangle(p->cr, x + (w - dw) / 2, y + (h - dh) / 2, dw, dh);
+    cairo_stroke(p->cr);
+}
+
+/* Analyse a photo again for its detections and draw them on it. */
+static cairo_surface_t *photo_panel(const rdata_t *d, const rcell_t *c, unsigned kinds,
+                                    sk_analyzer_t *an, double mm_per_px)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s", d->clinic, c->path);
+    sk_analyze_opts_t o;
+    sk_analyze_opts_default(&o);
+    o.mm_per_px = mm_per_px;
+    o.detections = kinds != 0;
+    sk_analysis_t *a = malloc(sizeof *a);
+    if (!a || sk_analyze_photo(an, path, &o, a) < 0) {
+        free(a);
+        return NULL;
+    }
+    free(a);
+    const sk_image_t *img = sk_analyzer_photo(an);
+    unsigned char *rgb = NULL;
+    if (kinds) {
+        if (sk_overlay_render(img, sk_analyzer_detections(an), kinds, &rgb) < 0)
+            return NULL;
+    } else {
+        rgb = malloc((size_t)img->width * img->height * 3);
+        if (!rgb)
+            return NULL;
+        for (int y = 0; y < img->height; y++)
+            for (int x = 0; x < img->width; x++)
+                for (int k = 0; k < 3; k++) {
+                    float v = sk_image_plane(img, k)[(size_t)y * img->stride + x];
+                    rgb[((size_t)y * img->width + x) * 3 + k] =
+                        (unsigned char)lroundf(255.0f * (v < 0 ? 0 : v > 1 ? 1 : v));
+                }
+    }
+    cairo_surface_t *s = photo_surface(rgb, img->width, img->height, 900);
+    free(rgb);
+    return s;
+}
+
+/* --------------------------------------------------------------- labels */
+
+static const struct {
+    const char *name, *label;
+} labels[] = {
+    {"pores.count", "Pores (count)"},
+    {"pores.density", "Pore density"},
+    {"pores.mean_diameter", "Pore mean diameter"},
+    {"pores.area_pct", "Pore area"},
+    {"wrinkles.count", "Wrinkles (count)"},
+    {"wrinkles.total_length", "Wrinkle total length"},
+    {"wrinkles.length_density", "Wrinkle length density"},
+    {"wrinkles.mean_width", "Wrinkle mean width"},
+    {"wrinkles.mean_depth", "Wrinkle mean depth"},
+    {"pigment.spot_count", "Pigmented spots (count)"},
+    {"pigment.spot_area_pct", "Pigmented spot area"},
+    {"pigment.spot_contrast", "Spot contrast"},
+    {"pigment.evenness", "Tone unevenness"},
+    {"pigment.ita_deg", "Skin tone (ITA)"},
+    {"pigment.melanin_index", "Melanin index"},
+    {"pigment.erythema_index", "Erythema index"},
+    {"redness.area_pct", "Red area"},
+    {"texture.ra", "Roughness Ra"},
+    {"texture.rq", "Roughness Rq"},
+    {"texture.glcm_contrast", "Texture contrast (GLCM)"},
+    {"texture.glcm_homogeneity", "Texture homogeneity (GLCM)"},
+    {"texture.glcm_energy", "Texture energy (GLCM)"},
+    {"texture.glcm_correlation", "Texture correlation (GLCM)"},
+    {"texture.lbp_uniformity", "Texture uniformity (LBP)"},
+    {"scars.count", "Scars (count)"},
+    {"scars.area_pct", "Scar area"},
+    {"scars.severity", "Scar severity (depth proxy)"},
+};
+
+static const char *label_of(const char *name)
+{
+    for (size_t i = 0; i < sizeof labels / sizeof labels[0]; i++)
+        if (strcmp(labels[i].name, name) == 0)
+            return labels[i].label;
+    return name;
+}
+
+static const char *const headline[] = {"pores.count",        "wrinkles.total_length",
+                                       "pigment.spot_area_pct", "redness.area_pct",
+                                       "texture.rq",          "scars.severity"};
+#define N_HEADLINE 6
+
+static void fmt_value(double v, const char *unit, char *buf, size_t len)
+{
+    if (!isfinite(v)) {
+        snprintf(buf, len, "—");
+        return;
+    }
+    double a = fabs(v);
+    const char *u = strcmp(unit, "count") == 0 || strcmp(unit, "index") == 0 ||
+                            strcmp(unit, "fraction") == 0
+                        ? ""
+                        : unit;
+    if (a >= 100 || (strcmp(unit, "count") == 0))
+        snprintf(buf, len, "%.0f %s", v, u);
+    else if (a >= 10)
+        snprintf(buf, len, "%.1f %s", v, u);
+    else
+        snprintf(buf, len, "%.2f %s", v, u);
+}
+
+/* Percentage change, with colour by direction: green when better. */
+static void fmt_change(double from, double to, int better, char *buf, size_t len, double rgb[3])
+{
+    rgb[0] = rgb[1] = rgb[2] = 0.2;
+    if (!isfinite(from) || !isfinite(to)) {
+        snprintf(buf, len, "—");
+        return;
+    }
+    double dv = to - from;
+    if (better == 0)
+        snprintf(buf, len, "%+.2g", dv); /* neutral (tone, correlation): absolute */
+    else if (fabs(from) > 1e-9)
+        snprintf(buf, len, "%+.0f %%", 100.0 * dv / fabs(from));
+    else
+        snprintf(buf, len, "%+.2g", dv);
+    double rel = fabs(from) > 1e-9 ? fabs(dv / from) : fabs(dv);
+    if (better != 0 && rel >= 0.01) {
+        int good = (dv < 0) == (better < 0);
+        rgb[0] = good ? 0.05 : 0.75;
+        rgb[1] = good ? 0.5 : 0.1;
+        rgb[2] = good ? 0.2 : 0.1;
+    }
+}
+
+/* ---------------------------------------------------------------- pages */
+
+static double days_between(const char *a, const char *b)
+{
+    struct tm ta = {0}, tb = {0};
+    if (sscanf(a, "%d-%d-%d", &ta.tm_year, &ta.tm_mon, &ta.tm_mday) != 3 ||
+        sscanf(b, "%d-%d-%d", &tb.tm_year, &tb.tm_mon, &tb.tm_mday) != 3)
+        return 0;
+    ta.tm_year -= 1900, tb.tm_year -= 1900, ta.tm_mon--, tb.tm_mon--;
+    ta.tm_hour = tb.tm_hour = 12;
+    return difftime(timegm(&tb), timegm(&ta)) / 86400.0;
+}
+
+static void cover_page(pdf_t *p, const rdata_t *d)
+{
+    double y = MARGIN;
+    text(p, MARGIN, y, PAGE_W - 2 * MARGIN, "Sans Bold 18", "Skin progress report", 0.1, 0.2,
+         0.35, PANGO_ALIGN_LEFT);
+    y += 30;
+    char buf[2048];
+    snprintf(buf, sizeof buf, "Patient %s%s%s", d->patient,
+             d->info.display_name[0] ? " — " : "", d->info.display_name);
+    text(p, MARGIN, y, PAGE_W - 2 * MARGIN, "Sans Bold 12", buf, 0.1, 0.1, 0.1, PANGO_ALIGN_LEFT);
+    y += text_h(p, PAGE_W - 2 * MARGIN, "Sans Bold 12", buf) + 4;
+    if (d->info.treatment[0]) {
+        snprintf(buf, sizeof buf, "Treatment: %s", d->info.treatment);
+        text(p, MARGIN, y, PAGE_W - 2 * MARGIN, "Sans 10", buf, 0.2, 0.2, 0.2, PANGO_ALIGN_LEFT);
+        y += text_h(p, PAGE_W - 2 * MARGIN, "Sans 10", buf) + 2;
+    }
+    time_t now = time(NULL);
+    struct tm tm;
+    localtime_r(&now, &tm);
+    char today[32];
+    strftime(today, sizeof today, "%Y-%m-%d", &tm);
+    snprintf(buf, sizeof buf, "%d session%s from %s to %s; report made %s", d->n_sessions,
+             d->n_sessions == 1 ? "" : "s", d->date[0], d->date[d->n_sessions - 1], today);
+    text(p, MARGIN, y, PAGE_W - 2 * MARGIN, "Sans 10", buf, 0.2, 0.2, 0.2, PANGO_ALIGN_LEFT);
+    y += 24;
+
+    /* timeline */
+    double x0 = MARGIN + 10, x1 = PAGE_W - MARGIN - 10;
+    double span = d->n_sessions > 1 ? days_between(d->date[0], d->date[d->n_sessions - 1]) : 1;
+    if (span <= 0)
+        span = 1;
+    cairo_set_source_rgb(p->cr, 0.6, 0.6, 0.6);
+    cairo_set_line_width(p->cr, 1);
+    cairo_move_to(p->cr, x0, y + 10);
+    cairo_line_to(p->cr, x1, y + 10);
+    cairo_stroke(p->cr);
+    for (int s = 0; s < d->n_sessions; s++) {
+        double t = d->n_sessions > 1 ? days_between(d->date[0], d->date[s]) / span : 0.5;
+        double x = x0 + t * (x1 - x0);
+        cairo_set_source_rgb(p->cr, 0.1, 0.35, 0.6);
+        cairo_arc(p->cr, x, y + 10, 4, 0, 2 * M_PI);
+        cairo_fill(p->cr);
+        text(p, x - 40, y + 18, 80, "Sans 7", d->session[s], 0.2, 0.2, 0.2, PANGO_ALIGN_CENTER);
+    }
+    y += 50;
+
+    /* headline summary */
+    text(p, MARGIN, y, PAGE_W - 2 * MARGIN, "Sans Bold 12", "Summary since the first session",
+         0.1, 0.2, 0.35, PANGO_ALIGN_LEFT);
+    y += 20;
+    if (d->n_sessions < 2) {
+        text(p, MARGIN, y, PAGE_W - 2 * MARGIN, "Sans 10",
+             "Only one session so far: this report shows the baseline. Changes appear from the "
+             "second session on.",
+             0.2, 0.2, 0.2, PANGO_ALIGN_LEFT);
+        y += 30;
+    }
+    for (int v = 0; v < d->n_views && d->n_sessions >= 2; v++) {
+        int b, l;
+        baseline_latest(d, v, &b, &l);
+        if (b < 0 || l == b) {
+            snprintf(buf, sizeof buf, "%s: not enough scored sessions to compare", d->view[v]);
+        } else {
+            size_t n = (size_t)snprintf(buf, sizeof buf, "%s (%s → %s): ", d->view[v],
+                                        d->date[b], d->date[l]);
+            int any = 0;
+            for (int k = 0; k < N_HEADLINE && n < sizeof buf; k++) {
+                const rmetric_t *m0 = find_metric(&d->cell[b][v], headline[k]);
+                const rmetric_t *m1 = find_metric(&d->cell[l][v], headline[k]);
+                if (!m0 || !m1 || !isfinite(m0->value) || !isfinite(m1->value) ||
+                    fabs(m0->value) < 1e-9)
+                    continue;
+                double pc = 100.0 * (m1->value - m0->value) / fabs(m0->value);
+                n += (size_t)snprintf(buf + n, sizeof buf - n, "%s%s %+.0f %%", any ? ", " : "",
+                                      label_of(headline[k]), pc);
+                any = 1;
+            }
+            if (!any)
+                snprintf(buf + n, sizeof buf - n, "no comparable metrics");
+        }
+        text(p, MARGIN, y, PAGE_W - 2 * MARGIN, "Sans 10", buf, 0.15, 0.15, 0.15,
+             PANGO_ALIGN_LEFT);
+        y += text_h(p, PAGE_W - 2 * MARGIN, "Sans 10", buf) + 6;
+    }
+    y += 6;
+    const char *note = "Negative changes in pores, wrinkles, spots, redness, roughness and scars "
+                       "mean improvement. Whether a change exceeds the measured repeatability of "
+                       "re-taking the photo is not yet marked in this version: treat changes of a "
+                       "few per cent as within noise (see Method and limits).";
+    text(p, MARGIN, y, PAGE_W - 2 * MARGIN, "Sans Italic 8.5", note, 0.35, 0.35, 0.35,
+         PANGO_ALIGN_LEFT);
+    y += text_h(p, PAGE_W - 2 * MARGIN, "Sans Italic 8.5", note) + 18;
+
+    /* capture quality and failures */
+    text(p, MARGIN, y, PAGE_W - 2 * MARGIN, "Sans Bold 12", "Capture quality", 0.1, 0.2, 0.35,
+         PANGO_ALIGN_LEFT);
+    y += 20;
+    int warned = 0;
+    for (int s = 0; s < d->n_sessions; s++)
+        for (int v = 0; v < d->n_views; v++) {
+            const rcell_t *c = &d->cell[s][v];
+            if (y > PAGE_H - 80)
+                break;
+            if (!c->present) {
+                snprintf(buf, sizeof buf, "%s %s: no photo of this view", d->session[s],
+                         d->view[v]);
+            } else if (strcmp(c->status, "failed") == 0) {
+                snprintf(buf, sizeof buf, "%s %s: could not be scored — %s", d->session[s],
+                         d->view[v], c->error);
+            } else if (c->qc_flags[0]) {
+                snprintf(buf, sizeof buf, "%s %s: %s", d->session[s], d->view[v], c->qc_flags);
+            } else {
+                continue;
+            }
+            text(p, MARGIN + 8, y, PAGE_W - 2 * MARGIN - 8, "Sans 9", buf, 0.55, 0.25, 0.05,
+                 PANGO_ALIGN_LEFT);
+            y += text_h(p, PAGE_W - 2 * MARGIN - 8, "Sans 9", buf) + 3;
+            warned++;
+        }
+    if (!warned)
+        text(p, MARGIN + 8, y, PAGE_W - 2 * MARGIN, "Sans 9",
+             "No capture problems were flagged for any photo.", 0.2, 0.4, 0.2, PANGO_ALIGN_LEFT);
+}
+
+static void trend_chart(pdf_t *p, const rdata_t *d, int v, const char *metric, double x,
+                        double y, double w, double h)
+{
+    double vals[MAX_SESSIONS], days[MAX_SESSIONS];
+    int n = 0;
+    double lo = INFINITY, hi = -INFINITY;
+    const char *unit = "";
+    for (int s = 0; s < d->n_sessions; s++) {
+        const rcell_t *c = &d->cell[s][v];
+        const rmetric_t *m = c->present ? find_metric(c, metric) : NULL;
+        if (!m || !isfinite(m->value))
+            continue;
+        vals[n] = m->value;
+        days[n] = days_between(d->date[0], d->date[s]);
+        unit = m->unit;
+        lo = fmin(lo, m->value), hi = fmax(hi, m->value);
+        n++;
+    }
+    char title[128];
+    snprintf(title, sizeof title, "%s", label_of(metric));
+    text(p, x, y, w, "Sans Bold 7.5", title, 0.15, 0.15, 0.15, PANGO_ALIGN_LEFT);
+    double px = x + 28, py = y + 14, pw = w - 34, ph = h - 30;
+    cairo_set_source_rgb(p->cr, 0.85, 0.85, 0.85);
+    cairo_set_line_width(p->cr, 0.5);
+    cairo_rectangle(p->cr, px, py, pw, ph);
+    cairo_stroke(p->cr);
+    if (n == 0) {
+        text(p, px, py + ph / 2 - 5, pw, "Sans 7", "not measured", 0.5, 0.5, 0.5,
+             PANGO_ALIGN_CENTER);
+        return;
+    }
+    if (hi - lo < 1e-9 * fmax(1, fabs(hi))) {
+        hi += 0.5 * fmax(1e-3, fabs(hi) * 0.05);
+        lo -= 0.5 * fmax(1e-3, fabs(lo) * 0.05);
+    }
+    double pad = (hi - lo) * 0.1;
+    lo -= pad, hi += pad;
+    double span = days[n - 1] > 0 ? days[n - 1] : 1;
+    char buf[32];
+    fmt_value(hi, unit, buf, sizeof buf);
+    text(p, x - 4, py - 4, 30, "Sans 5.5", buf, 0.4, 0.4, 0.4, PANGO_ALIGN_RIGHT);
+    fmt_value(lo, unit, buf, sizeof buf);
+    text(p, x - 4, py + ph - 6, 30, "Sans 5.5", buf, 0.4, 0.4, 0.4, PANGO_ALIGN_RIGHT);
+    cairo_set_source_rgb(p->cr, 0.1, 0.35, 0.6);
+    cairo_set_line_width(p->cr, 1.2);
+    for (int i = 0; i < n; i++) {
+        double cx = px + (n > 1 ? days[i] / span : 0.5) * pw;
+        double cy = py + ph - (vals[i] - lo) / (hi - lo) * ph;
+        if (i == 0)
+            cairo_move_to(p->cr, cx, cy);
+        else
+            cairo_line_to(p->cr, cx, cy);
+    }
+    cairo_stroke(p->cr);
+    for (int i = 0; i < n; i++) {
+        double cx = px + (n > 1 ? days[i] / span : 0.5) * pw;
+        double cy = py + ph - (vals[i] - lo) / (hi - lo) * ph;
+        cairo_arc(p->cr, cx, cy, 1.8, 0, 2 * M_PI);
+        cairo_fill(p->cr);
+    }
+    /* dates under the first and last points */
+    for (int s = 0, i = 0; s < d->n_sessions && i < n; s++) {
+        const rcell_t *c = &d->cell[s][v];
+        const rmetric_t *m = c->present ? find_metric(c, metric) : NULL;
+        if (!m || !isfinite(m->value))
+            continue;
+        if (i == 0 || i == n - 1) {
+            double cx = px + (n > 1 ? days[i] / span : 0.5) * pw;
+            text(p, cx - 22, py + ph + 1, 44, "Sans 5.5", d->date[s] + 5, 0.4, 0.4, 0.4,
+                 PANGO_ALIGN_CENTER);
+        }
+        i++;
+    }
+}
+
+static void view_pages(pdf_t *p, const rdata_t *d, int v, sk_analyzer_t *an)
+{
+    int b, l;
+    baseline_latest(d, v, &b, &l);
+    new_page(p, d);
+    double y = MARGIN;
+    char buf[512];
+    snprintf(buf, sizeof buf, "View: %s", d->view[v]);
+    text(p, MARGIN, y, PAGE_W - 2 * MARGIN, "Sans Bold 14", buf, 0.1, 0.2, 0.35,
+         PANGO_ALIGN_LEFT);
+    y += 24;
+    if (b < 0) {
+        text(p, MARGIN, y, PAGE_W - 2 * MARGIN, "Sans 10",
+             "No photo of this view could be scored.", 0.5, 0.2, 0.1, PANGO_ALIGN_LEFT);
+        return;
+    }
+    double mm = d->info.has_file > 0 ? sk_patient_mm_per_px(&d->info, d->view[v]) : 0;
+    /* photos: baseline and latest, then overlays of the latest */
+    double pw = (PAGE_W - 2 * MARGIN - 10) / 2, ph = pw * 0.75;
+    cairo_surface_t *s0 = photo_panel(d, &d->cell[b][v], 0, an, mm);
+    cairo_surface_t *s1 = l != b ? photo_panel(d, &d->cell[l][v], 0, an, mm) : NULL;
+    if (s0)
+        draw_surface(p, s0, MARGIN, y + 12, pw, ph);
+    if (s1)
+        draw_surface(p, s1, MARGIN + pw + 10, y + 12, pw, ph);
+    snprintf(buf, sizeof buf, "Baseline %s", d->session[b]);
+    text(p, MARGIN, y, pw, "Sans Bold 8", buf, 0.2, 0.2, 0.2, PANGO_ALIGN_CENTER);
+    if (l != b) {
+        snprintf(buf, sizeof buf, "Latest %s", d->session[l]);
+        text(p, MARGIN + pw + 10, y, pw, "Sans Bold 8", buf, 0.2, 0.2, 0.2, PANGO_ALIGN_CENTER);
+    } else {
+        text(p, MARGIN + pw + 10, y + ph / 2, pw, "Sans 9",
+             "One session only: no comparison yet.", 0.4, 0.4, 0.4, PANGO_ALIGN_CENTER);
+    }
+    if (s0)
+        cairo_surface_destroy(s0);
+    if (s1)
+        cairo_surface_destroy(s1);
+    y += ph + 20;
+    text(p, MARGIN, y, PAGE_W - 2 * MARGIN, "Sans 7.5",
+         "Photos as captured (the two sessions are not aligned to each other in this version).",
+         0.45, 0.45, 0.45, PANGO_ALIGN_LEFT);
+    y += 14;
+    /* overlays of the latest photo */
+    const struct {
+        unsigned kinds;
+        const char *title;
+    } ov[] = {{(1u << SK_DET_PORE) | (1u << SK_DET_WRINKLE), "Pores and wrinkles"},
+              {(1u << SK_DET_SPOT) | (1u << SK_DET_REDNESS) | (1u << SK_DET_SCAR),
+               "Spots, redness and scars"}};
+    for (int k = 0; k < 2; k++) {
+        cairo_surface_t *s = photo_panel(d, &d->cell[l][v], ov[k].kinds, an, mm);
+        double x = MARGIN + k * (pw + 10);
+        text(p, x, y, pw, "Sans Bold 8", ov[k].title, 0.2, 0.2, 0.2, PANGO_ALIGN_CENTER);
+        if (s) {
+            draw_surface(p, s, x, y + 12, pw, ph);
+            cairo_surface_destroy(s);
+        }
+    }
+    y += ph + 16;
+    /* legend */
+    const struct {
+        sk_detection_kind k;
+        const char *name;
+    } leg[] = {{SK_DET_PORE, "pore"},
+               {SK_DET_WRINKLE, "wrinkle"},
+               {SK_DET_SPOT, "pigmented spot"},
+               {SK_DET_REDNESS, "red area"},
+               {SK_DET_SCAR, "scar (depth proxy)"}};
+    double lx = MARGIN;
+    for (size_t i = 0; i < sizeof leg / sizeof leg[0]; i++) {
+        unsigned char rgb[3];
+        sk_overlay_colour(leg[i].k, rgb);
+        cairo_set_source_rgb(p->cr, rgb[0] / 255.0, rgb[1] / 255.0, rgb[2] / 255.0);
+        cairo_rectangle(p->cr, lx, y + 2, 10, 8);
+        cairo_fill(p->cr);
+        text(p, lx + 13, y, 90, "Sans 7.5", leg[i].name, 0.2, 0.2, 0.2, PANGO_ALIGN_LEFT);
+        lx += 100;
+    }
+    y += 20;
+    /* trend charts of the headline metrics */
+    text(p, MARGIN, y, PAGE_W - 2 * MARGIN, "Sans Bold 10", "Trends across sessions", 0.1, 0.2,
+         0.35, PANGO_ALIGN_LEFT);
+    y += 16;
+    double cw = (PAGE_W - 2 * MARGIN) / 3, ch = 78;
+    for (int k = 0; k < N_HEADLINE; k++)
+        trend_chart(p, d, v, headline[k], MARGIN + (k % 3) * cw, y + (k / 3) * (ch + 6), cw - 8,
+                    ch);
+
+    /* metric table on its own page */
+    new_page(p, d);
+    y = MARGIN;
+    snprintf(buf, sizeof buf, "View: %s — metrics", d->view[v]);
+    text(p, MARGIN, y, PAGE_W - 2 * MARGIN, "Sans Bold 14", buf, 0.1, 0.2, 0.35,
+         PANGO_ALIGN_LEFT);
+    y += 26;
+    int prev = -1;
+    for (int s = l - 1; s >= 0; s--)
+        if (s != l && d->cell[s][v].present && strcmp(d->cell[s][v].status, "scored") == 0) {
+            prev = s;
+            break;
+        }
+    const double col[6] = {MARGIN, MARGIN + 150, MARGIN + 235, MARGIN + 320, MARGIN + 390,
+                           MARGIN + 460};
+    const char *head[6] = {"Metric", "Baseline", "Latest", "Δ baseline", "Δ previous",
+                           "Better"};
+    for (int k = 0; k < 6; k++)
+        text(p, col[k], y, 80, "Sans Bold 8", head[k], 0.1, 0.1, 0.1, PANGO_ALIGN_LEFT);
+    y += 14;
+    cairo_set_source_rgb(p->cr, 0.6, 0.6, 0.6);
+    cairo_set_line_width(p->cr, 0.6);
+    cairo_move_to(p->cr, MARGIN, y);
+    cairo_line_to(p->cr, PAGE_W - MARGIN, y);
+    cairo_stroke(p->cr);
+    y += 3;
+    const rcell_t *cb = &d->cell[b][v], *cl = &d->cell[l][v];
+    int row = 0;
+    for (int i = 0; i < cl->nm && y < PAGE_H - 70; i++) {
+        const rmetric_t *ml = &cl->m[i];
+        if (strncmp(ml->name, "qc.", 3) == 0)
+            continue;
+        const rmetric_t *mb = find_metric(cb, ml->name);
+        const rmetric_t *mp = prev >= 0 ? find_metric(&d->cell[prev][v], ml->name) : NULL;
+        if (row++ % 2) {
+            cairo_set_source_rgb(p->cr, 0.95, 0.96, 0.98);
+            cairo_rectangle(p->cr, MARGIN, y - 1, PAGE_W - 2 * MARGIN, 13);
+            cairo_fill(p->cr);
+        }
+        char v0[48], v1[48], c0[48], c1[48];
+        double rgb0[3], rgb1[3];
+        fmt_value(mb ? mb->value : NAN, ml->unit, v0, sizeof v0);
+        fmt_value(ml->value, ml->unit, v1, sizeof v1);
+        if (l != b)
+            fmt_change(mb ? mb->value : NAN, ml->value, ml->better, c0, sizeof c0, rgb0);
+        else
+            snprintf(c0, sizeof c0, "—"), rgb0[0] = rgb0[1] = rgb0[2] = 0.4;
+        fmt_change(mp ? mp->value : NAN, ml->value, ml->better, c1, sizeof c1, rgb1);
+        text(p, col[0], y, 148, "Sans 8", label_of(ml->name), 0.1, 0.1, 0.1, PANGO_ALIGN_LEFT);
+        text(p, col[1], y, 84, "Sans 8", v0, 0.2, 0.2, 0.2, PANGO_ALIGN_LEFT);
+        text(p, col[2], y, 84, "Sans 8", v1, 0.2, 0.2, 0.2, PANGO_ALIGN_LEFT);
+        text(p, col[3], y, 62, "Sans 8", c0, rgb0[0], rgb0[1], rgb0[2], PANGO_ALIGN_LEFT);
+        text(p, col[4], y, 62, "Sans 8", c1, rgb1[0], rgb1[1], rgb1[2], PANGO_ALIGN_LEFT);
+        text(p, col[5], y, 60, "Sans 8",
+             ml->better < 0 ? "lower" : ml->better > 0 ? "higher" : "—", 0.4, 0.4, 0.4,
+             PANGO_ALIGN_LEFT);
+        y += 13;
+    }
+    y += 8;
+    text(p, MARGIN, y, PAGE_W - 2 * MARGIN, "Sans Italic 7.5",
+         "Green: changed in the better direction; red: in the worse direction (changes under 1 % "
+         "are not coloured). \"—\": not measurable on this photo (for example pores need a "
+         "photo of at least 0.05 mm per pixel).",
+         0.4, 0.4, 0.4, PANGO_ALIGN_LEFT);
+}
+
+static void method_page(pdf_t *p, const rdata_t *d)
+{
+    new_page(p, d);
+    double y = MARGIN;
+    text(p, MARGIN, y, PAGE_W - 2 * MARGIN, "Sans Bold 14", "Method and limits", 0.1, 0.2, 0.35,
+         PANGO_ALIGN_LEFT);
+    y += 26;
+    const char *body =
+        "How the numbers are made. Each photo is decoded, oriented and converted to sRGB, "
+        "then resampled to a fixed working scale (0.04 mm per pixel when the scale is known, "
+        "otherwise a nominal scale on a 1600-pixel long side). A colour model finds the skin "
+        "and keeps a margin from hair, eyes, lips and nostrils. Pores are dark blobs of "
+        "0.1–0.5 mm found in a scale-normalised Laplacian-of-Gaussian scale space; wrinkles "
+        "are dark valleys found by a multi-scale Hessian ridge measure, thinned and traced, "
+        "with a minimum length; pigmented spots are areas darker and browner than the local "
+        "background of 1–8 mm; red areas have a* above the skin's median; roughness is the "
+        "band-passed lightness between 0.1 and 1 mm; texture indices come from grey-level "
+        "co-occurrence matrices and local binary patterns; scars are estimated from the "
+        "shading of 1–5 mm depressions. Every formula is in the project's docs/METRICS.md.\n\n"
+        "What the numbers are not. These are measurements of photographs, not a diagnosis. "
+        "A two-dimensional photo gives only a proxy of depth: scar and wrinkle depth figures "
+        "follow shading and change with lighting. Absolute colour figures (skin tone, melanin "
+        "and erythema indices) depend on the camera, the light and white balance; compare them "
+        "only between photos taken the same way, ideally with a grey card in view. Changes of a "
+        "few per cent are within the noise of re-taking a photo. Capture problems (exposure, "
+        "blur, clipping) are listed on the first page; photos that could not be scored are "
+        "listed with the reason.\n\n"
+        "Photos are never modified: the library keeps the clinic's originals (stripped of "
+        "location and camera serial numbers on import).";
+    text(p, MARGIN, y, PAGE_W - 2 * MARGIN, "Sans 9.5", body, 0.15, 0.15, 0.15, PANGO_ALIGN_LEFT);
+}
+
+int sk_report_patient(const char *clinic, const char *db_path, const char *patient,
+                      const char *out_pdf, int *pages_out)
+{
+    char disp[SK_DISPLAY_PATH_MAX];
+    sk_store_t *st = NULL;
+    int rc = sk_store_open(db_path, &st);
+    if (rc < 0)
+        return rc;
+    rdata_t *d = calloc(1, sizeof *d);
+    sk_analyzer_t *an = NULL;
+    if (!d) {
+        sk_store_close(st);
+        return sk_error_set(SK_ERR_NOMEM, "report: out of memory");
+    }
+    rc = load_data(st, clinic, patient, d);
+    sk_store_close(st);
+    if (rc < 0) {
+        free(d);
+        return rc;
+    }
+    if ((rc = sk_analyzer_new(&an)) < 0) {
+        free(d);
+        return rc;
+    }
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.tmp-%ld", out_pdf, (long)getpid());
+    cairo_surface_t *surf = cairo_pdf_surface_create(tmp, PAGE_W, PAGE_H);
+    if (cairo_surface_status(surf) != CAIRO_STATUS_SUCCESS) {
+        cairo_surface_destroy(surf);
+        sk_analyzer_free(an);
+        free(d);
+        return sk_error_set(SK_ERR_IO, "%s: cannot write the report",
+                            sk_path_display(out_pdf, disp, sizeof disp));
+    }
+    char title[128];
+    snprintf(title, sizeof title, "Skin progress report — %s", patient);
+    cairo_pdf_surface_set_metadata(surf, CAIRO_PDF_METADATA_TITLE, title);
+    cairo_pdf_surface_set_metadata(surf, CAIRO_PDF_METADATA_CREATOR, "skintrack");
+    pdf_t p = {cairo_create(surf), NULL, 0};
+    p.layout = pango_cairo_create_layout(p.cr);
+    new_page(&p, d);
+    cover_page(&p, d);
+    for (int v = 0; v < d->n_views; v++)
+        view_pages(&p, d, v, an);
+    method_page(&p, d);
+    footer(&p, d);
+    cairo_show_page(p.cr);
+    g_object_unref(p.layout);
+    cairo_status_t cs = cairo_status(p.cr);
+    cairo_destroy(p.cr);
+    cairo_surface_finish(surf);
+    if (cs == CAIRO_STATUS_SUCCESS)
+        cs = cairo_surface_status(surf);
+    cairo_surface_destroy(surf);
+    sk_analyzer_free(an);
+    free(d);
+    if (cs != CAIRO_STATUS_SUCCESS || rename(tmp, out_pdf) != 0) {
+        unlink(tmp);
+        return sk_error_set(SK_ERR_IO, "%s: cannot write the report (%s)",
+                            sk_path_display(out_pdf, disp, sizeof disp),
+                            cairo_status_to_string(cs));
+    }
+    if (pages_out)
+        *pages_out = p.page;
+    return SK_OK;
+}
