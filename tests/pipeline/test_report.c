@@ -1,0 +1,156 @@
+/* The PDF report, checked the way a reader would: page count, text (metric
+ * names, session dates, awkward names), embedded photos (poppler-utils). */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <vips/vips.h>
+
+#include "sk_phantom.h"
+#include "skintrack.h"
+#include "testutil.h"
+
+static char clinic[256];
+
+static void setup(void)
+{
+    cr_assert_eq(sk_pipeline_init("test_report"), SK_OK);
+    cr_assert_not_null(sk_test_tmpdir(clinic, sizeof clinic));
+}
+
+static void teardown(void)
+{
+    sk_test_rmtree(clinic);
+}
+
+TestSuite(report, .init = setup, .fini = teardown, .timeout = 300);
+
+static void phantom_photo(const char *patient, const char *session, const char *view,
+                          double improvement, uint64_t perturb)
+{
+    char dir[600], path[700];
+    snprintf(dir, sizeof dir, "%s/%s", clinic, patient);
+    mkdir(dir, 0755);
+    snprintf(dir, sizeof dir, "%s/%s/%s", clinic, patient, session);
+    mkdir(dir, 0755);
+    sk_phantom_params p;
+    sk_phantom_params_default(&p);
+    p.width_mm = 24, p.height_mm = 18, p.improvement = improvement;
+    if (perturb)
+        sk_phantom_perturb(&p, perturb);
+    sk_image_t *img = NULL;
+    cr_assert_eq(sk_phantom_render(&p, &img, NULL), SK_OK, "%s", sk_error_message());
+    int w = img->width, h = img->height;
+    unsigned char *buf = malloc((size_t)w * h * 3);
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            for (int c = 0; c < 3; c++) {
+                float v = sk_image_plane(img, c)[(size_t)y * img->stride + x];
+                buf[((size_t)y * w + x) * 3 + c] = (unsigned char)(v * 255.0f + 0.5f);
+            }
+    VipsImage *im = vips_image_new_from_memory(buf, (size_t)w * h * 3, w, h, 3, VIPS_FORMAT_UCHAR);
+    snprintf(path, sizeof path, "%s/%s.jpg", dir, view);
+    cr_assert_eq(vips_image_write_to_file(im, path, "Q", 92, NULL), 0);
+    g_object_unref(im);
+    free(buf);
+    sk_image_free(img);
+}
+
+static void write_text(const char *rel, const char *text)
+{
+    char path[700];
+    snprintf(path, sizeof path, "%s/%s", clinic, rel);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* Output of a shell command (poppler tools) into buf. */
+static void run(const char *cmd, char *buf, size_t len)
+{
+    FILE *p = popen(cmd, "r");
+    cr_assert_not_null(p, "%s", cmd);
+    size_t n = fread(buf, 1, len - 1, p);
+    buf[n] = '\0';
+    cr_assert_eq(pclose(p), 0, "%s failed", cmd);
+}
+
+static void batch(void)
+{
+    sk_batch_opts_t o;
+    sk_batch_opts_default(&o);
+    o.clinic = clinic;
+    o.progress = 0;
+    o.jobs = 2;
+    sk_batch_summary_t *s = calloc(1, sizeof *s);
+    sk_batch_run(&o, s);
+    free(s);
+}
+
+Test(report, sessions_views_failures_and_names)
+{
+    phantom_photo("P9", "2026-01-12", "cheek", 0, 0);
+    phantom_photo("P9", "2026-02-16", "cheek", 0.1, 3);
+    phantom_photo("P9", "2026-03-23", "cheek", 0.2, 4);
+    phantom_photo("P9", "2026-03-23", "forehead", 0.2, 5); /* a view missing earlier */
+    write_text("P9/2026-02-16/forehead.jpg", "not a photo"); /* a failed photo */
+    write_text("P9/patient.json",
+               "{\"display_name\": \"Zoë Łukasiewicz-Ñúñez, a rather long name that must "
+               "wrap without being clipped\", \"treatment\": \"Microneedling\", "
+               "\"mm_per_px\": {\"cheek\": 0.04, \"forehead\": 0.04}}");
+    batch();
+    char db[600], pdf[600], cmd[1400];
+    snprintf(db, sizeof db, "%s/skintrack.db", clinic);
+    snprintf(pdf, sizeof pdf, "%s/r.pdf", clinic);
+    int pages = 0;
+    cr_assert_eq(sk_report_patient(clinic, db, "P9", pdf, &pages), SK_OK, "%s", sk_error_message());
+    static char out[1 << 18];
+    snprintf(cmd, sizeof cmd, "pdfinfo '%s'", pdf);
+    run(cmd, out, sizeof out);
+    const char *pg = strstr(out, "Pages:");
+    cr_assert_not_null(pg, "%s", out);
+    cr_assert_eq(atoi(pg + 6), pages, "%s", out);
+    cr_assert_geq(pages, 4);
+    snprintf(cmd, sizeof cmd, "pdftotext -layout '%s' -", pdf);
+    run(cmd, out, sizeof out);
+    const char *texts[] = {"Skin progress report", "Zoë Łukasiewicz", "2026-01-12", "2026-03-23",
+                           "Pores (count)", "Wrinkle total length", "Pigmented spot area",
+                           "Roughness Rq", "could not be scored", "not an image",
+                           "Method and limits", "diagnosis", "proxy"};
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
+        cr_assert_not_null(strstr(out, texts[i]), "'%s' missing from the report", texts[i]);
+    snprintf(cmd, sizeof cmd, "pdfimages -list '%s' | tail -n +3 | wc -l", pdf);
+    run(cmd, out, sizeof out);
+    /* per view: baseline, latest, two overlays (forehead has one session:
+     * baseline and its overlays) */
+    cr_assert_geq(atoi(out), 6, "images: %s", out);
+    snprintf(cmd, sizeof cmd, "pdfimages -list '%s' | grep -c jpeg", pdf);
+    run(cmd, out, sizeof out);
+    cr_assert_geq(atoi(out), 6, "photos embedded as JPEG: %s", out);
+    struct stat st;
+    cr_assert_eq(stat(pdf, &st), 0);
+    cr_assert_lt(st.st_size, 10 * 1024 * 1024);
+}
+
+Test(report, single_session_says_so)
+{
+    phantom_photo("P1", "2026-05-01", "cheek", 0, 0);
+    batch();
+    char db[600], pdf[600], cmd[1400];
+    snprintf(db, sizeof db, "%s/skintrack.db", clinic);
+    snprintf(pdf, sizeof pdf, "%s/one.pdf", clinic);
+    cr_assert_eq(sk_report_patient(clinic, db, "P1", pdf, NULL), SK_OK, "%s", sk_error_message());
+    static char out[1 << 17];
+    snprintf(cmd, sizeof cmd, "pdftotext '%s' -", pdf);
+    run(cmd, out, sizeof out);
+    cr_assert_not_null(strstr(out, "Only one session"));
+    /* unknown patient: a clear error, no file */
+    snprintf(pdf, sizeof pdf, "%s/none.pdf", clinic);
+    cr_assert_eq(sk_report_patient(clinic, db, "NOBODY", pdf, NULL), SK_ERR_NOT_FOUND);
+    cr_assert_not_null(strstr(sk_error_message(), "NOBODY"));
+    struct stat st;
+    cr_assert_neq(stat(pdf, &st), 0);
+}
