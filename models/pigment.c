@@ -183,16 +183,62 @@ int sk_pigment_measure(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, sk_metric_s
         (rc = masked_blur(ctx, ctx->B, mf, bgB, tmp, sig_bg, g)) < 0 ||
         (rc = sk_filter_gauss(ctx->L, s, sm, s, w, h, sig_sm, 0, 0, g)) < 0)
         return rc;
-    /* spots: darker than the local background by min_dl, not bluer */
-    const double min_dl = P("spot_min_dl", 4.0), max_db = P("spot_min_db", 0.5);
-    for (int y = 0; y < h; y++)
-        for (int x = 0; x < w; x++) {
-            size_t i = (size_t)y * s + x;
-            float d = sm[i] - bgL[i];
-            dl[i] = -d;
-            mask[(size_t)y * w + x] = ctx->skin[(size_t)y * ms + x] && d <= -min_dl &&
-                                      ctx->B[i] - bgB[i] >= max_db;
-        }
+    /* spots: darker than the local background, browner than it. The
+     * background is estimated twice: the second time without the candidate
+     * spots, so large spots do not darken their own background. A spot's
+     * extent is where it is at least half as dark as at its darkest
+     * (half-maximum), which does not move with the spot's contrast. */
+    const double min_dl = P("spot_min_dl", 4.0), min_db = P("spot_min_db", 0.5);
+    const double weak_dl = P("spot_weak_dl", 2.0), half = P("spot_extent_fraction", 0.5);
+    int32_t *lab0 = sk_models_ws_bytes(ws, "pigment.labels0", (size_t)w * h * sizeof(int32_t));
+    sk_label_ws *lws0 = sk_models_ws_object(ws, "pigment.label_ws0", sizeof(sk_label_ws),
+                                            release_label);
+    if (!lab0 || !lws0)
+        return sk_error_status();
+    for (int pass = 0; pass < 2; pass++) {
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++) {
+                size_t i = (size_t)y * s + x;
+                float d = sm[i] - bgL[i];
+                dl[i] = -d;
+                mask[(size_t)y * w + x] = ctx->skin[(size_t)y * ms + x] && -d >= weak_dl &&
+                                          ctx->B[i] - bgB[i] >= min_db;
+            }
+        if (pass == 1)
+            break;
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+                tmp[(size_t)y * s + x] = mask[(size_t)y * w + x] ? 0.0f : mf[(size_t)y * s + x];
+        float *m2 = sk_models_ws_plane(ws, "pigment.mask2", w, h, &ps);
+        float *t2 = sk_models_ws_plane(ws, "pigment.tmp2", w, h, &ps);
+        if (!m2 || !t2)
+            return sk_error_status();
+        for (int y = 0; y < h; y++)
+            memcpy(m2 + (size_t)y * s, tmp + (size_t)y * s, (size_t)w * sizeof(float));
+        if ((rc = masked_blur(ctx, ctx->L, m2, bgL, t2, sig_bg, g)) < 0 ||
+            (rc = masked_blur(ctx, ctx->B, m2, bgB, t2, sig_bg, g)) < 0)
+            return rc;
+    }
+    {
+        const sk_component_t *wc = NULL;
+        int nw = 0;
+        float *dlc = sk_models_ws_plane(ws, "pigment.dlc", w, h, &ps);
+        if (!dlc)
+            return sk_error_status();
+        for (int y = 0; y < h; y++)
+            memcpy(dlc + (size_t)y * w, dl + (size_t)y * s, (size_t)w * sizeof(float));
+        if ((rc = sk_label(mask, w, w, h, lab0, w, dlc, w, lws0, &wc, &nw)) < 0)
+            return rc;
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++) {
+                int32_t l = lab0[(size_t)y * w + x];
+                /* the spot's level: its mean darkening over the candidate
+                 * area (robust to pores inside it, unlike the peak) */
+                double level = l ? wc[l - 1].sum / (double)wc[l - 1].area : 0;
+                mask[(size_t)y * w + x] = l && wc[l - 1].max >= min_dl && level >= 0.5 * min_dl &&
+                                          dl[(size_t)y * s + x] >= half * level;
+            }
+    }
     int r = (int)lround(P("spot_open_mm", 0.15) / mpp);
     if (r >= 1 && (rc = sk_morph_open(mask, w, mask, w, w, h, r > 8 ? 8 : r, SK_SE_DISK,
                                       mscratch)) < 0)

@@ -74,7 +74,10 @@ int sk_skin_mask(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, uint8_t *skin, do
     robust(sL, m, &mL, &dL);
     robust(sA, m, &mA, &dA);
     robust(sB, m, &mB, &dB);
-    const double ka = fmax(P("cluster_k", 4.0) * dA, P("min_half_width_a", 7.0));
+    /* a* is allowed a wide band: red patches (rosacea, post-treatment
+     * erythema) are skin to measure; lips are told apart by hue below */
+    const double ka = fmax(P("cluster_k", 4.0) * dA, P("min_half_width_a", 12.0));
+    const double hue0 = atan2(mB, mA) * 180 / M_PI, max_dh = P("max_hue_dev_deg", 25.0);
     const double kb = fmax(P("cluster_k", 4.0) * dB, P("min_half_width_b", 9.0));
     const double dark = mL - fmax(P("dark_k", 4.0) * dL, P("min_dark_drop", 22.0));
     const double glareL = mL + P("glare_drop", 18.0);
@@ -87,7 +90,8 @@ int sk_skin_mask(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, uint8_t *skin, do
             size_t i = (size_t)y * s + x;
             double L = ctx->L[i], a = ctx->A[i], b = ctx->B[i];
             double da = (a - mA) / ka, db = (b - mB) / kb;
-            int in = da * da + db * db <= 1.0 && L >= dark;
+            int in = da * da + db * db <= 1.0 && L >= dark &&
+                     fabs(atan2(b, a) * 180 / M_PI - hue0) <= max_dh;
             if (L > glareL && hypot(a, b) < 0.6 * mC)
                 in = 0;
             *o = (uint8_t)in;
