@@ -168,11 +168,12 @@ int sk_skin_mask(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, uint8_t *skin, do
         }
     /* keep features away from where skin meets hair, eyes, lips, nostrils or
      * background: every family measures inside this margin (the photo's own
-     * border does not count as an edge) */
+     * border does not count as an edge; a square keeps the cost flat in the
+     * margin's size) */
     int em = (int)lround(P("edge_margin_mm", 1.0) / ctx->mm_per_px);
     if (em > 40)
         em = 40;
-    if (em >= 1 && (rc = sk_morph_erode(skin, ms, skin, ms, w, h, em, SK_SE_DISK, scratch)) < 0)
+    if (em >= 1 && (rc = sk_morph_erode(skin, ms, skin, ms, w, h, em, SK_SE_SQUARE, scratch)) < 0)
         return rc;
     double total = 0;
     for (int y = 0; y < h; y++)

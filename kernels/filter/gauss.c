@@ -54,7 +54,7 @@ size_t sk_gauss_ws_floats(int max_w, int max_h)
     size_t s = sk_stride_for_width(max_w);
     size_t cw = sk_stride_for_width((max_w + 1) / 2);
     /* tmp plane + pad row + pyramid (two planes per level, geometric) */
-    return s * (size_t)max_h + (size_t)max_w + 2 * SK_GAUSS_MAX_RADIUS + 64 +
+    return s * (size_t)max_h + 2 * (size_t)max_w + 2 * SK_GAUSS_MAX_RADIUS + 64 +
            3 * (cw * (size_t)((max_h + 1) / 2) + 64) + 4096;
 }
 
@@ -109,30 +109,52 @@ static void direct(const float *src, size_t ss, float *dst, size_t ds, int w, in
 /* Pre-blur before halving the resolution: removes what would alias. */
 #define SK_GAUSS_PYR_PREBLUR 1.0
 
-/* dst (w x h) = bilinear 2x upsample of c (cw x ch), coarse sample j centred
- * at fine coordinate 2j + 0.5 (as sk_geom_downsample2 leaves it), scaled by
- * k. Beyond the outer coarse centres the edge value is held. */
-static void upsample2(const float *c, size_t cs, int cw, int ch, float *dst, size_t ds, int w,
-                      int h, float k)
+/* One row of the 2x linear up-sampling: coarse sample k sits at fine 2k + 0.5,
+ * so fine 2k takes 1/4 of k - 1 and 3/4 of k, fine 2k + 1 takes 3/4 of k and
+ * 1/4 of k + 1 (edges held). */
+static void up_row(const float *restrict c, int cw, float *restrict d, int w)
 {
+    for (int x = 0; x < w; x++) {
+        int k = x >> 1;
+        int k0 = (x & 1) ? k : k - 1, k1 = k0 + 1;
+        k0 = k0 < 0 ? 0 : k0 > cw - 1 ? cw - 1 : k0;
+        k1 = k1 < 0 ? 0 : k1 > cw - 1 ? cw - 1 : k1;
+        float f = (x & 1) ? 0.25f : 0.75f;
+        d[x] = c[k0] + f * (c[k1] - c[k0]);
+    }
+}
+
+/* dst (w x h) = bilinear 2x upsample of c (cw x ch), scaled by k: rows up-
+ * sampled once each into two scratch rows, then blended with the fixed 1/4,
+ * 3/4 weights of the vertical direction. */
+static void upsample2(const float *c, size_t cs, int cw, int ch, float *dst, size_t ds, int w,
+                      int h, float k, float *rows)
+{
+    float *ra = rows, *rb = rows + w;
+    int have_a = -1, have_b = -1;
     for (int y = 0; y < h; y++) {
-        float v = (y - 0.5f) * 0.5f;
-        int y0 = (int)floorf(v);
-        float fy = v - (float)y0;
-        int ya = y0 < 0 ? 0 : y0 >= ch ? ch - 1 : y0;
-        int yb = y0 + 1 < 0 ? 0 : y0 + 1 >= ch ? ch - 1 : y0 + 1;
-        const float *ra = c + (size_t)ya * cs, *rb = c + (size_t)yb * cs;
-        float *d = dst + (size_t)y * ds;
-        for (int x = 0; x < w; x++) {
-            float u = (x - 0.5f) * 0.5f;
-            int x0 = (int)floorf(u);
-            float fx = u - (float)x0;
-            int xa = x0 < 0 ? 0 : x0 >= cw ? cw - 1 : x0;
-            int xb = x0 + 1 < 0 ? 0 : x0 + 1 >= cw ? cw - 1 : x0 + 1;
-            float top = ra[xa] + fx * (ra[xb] - ra[xa]);
-            float bot = rb[xa] + fx * (rb[xb] - rb[xa]);
-            d[x] = k * (top + fy * (bot - top));
+        int q = y >> 1;
+        int q0 = (y & 1) ? q : q - 1, q1 = q0 + 1;
+        q0 = q0 < 0 ? 0 : q0 > ch - 1 ? ch - 1 : q0;
+        q1 = q1 < 0 ? 0 : q1 > ch - 1 ? ch - 1 : q1;
+        if (have_a != q0) {
+            if (have_b == q0) {
+                float *t = ra;
+                ra = rb, rb = t;
+                have_a = q0, have_b = -1;
+            } else {
+                up_row(c + (size_t)q0 * cs, cw, ra, w);
+                have_a = q0;
+            }
         }
+        if (have_b != q1) {
+            up_row(c + (size_t)q1 * cs, cw, rb, w);
+            have_b = q1;
+        }
+        const float f = (y & 1) ? 0.25f : 0.75f;
+        float *restrict d = dst + (size_t)y * ds;
+        for (int x = 0; x < w; x++)
+            d[x] = k * (ra[x] + f * (rb[x] - ra[x]));
     }
 }
 
@@ -163,7 +185,7 @@ static int gauss_rec(const float *src, size_t ss, float *dst, size_t ds, int w, 
         return rc;
     /* A derivative at the coarse level is per coarse pixel: rescale. */
     float k = (float)pow(0.5, ox + oy);
-    upsample2(blur, cs, cw, ch, dst, ds, w, h, k);
+    upsample2(blur, cs, cw, ch, dst, ds, w, h, k, pad);
     return SK_OK;
 }
 
@@ -184,7 +206,7 @@ int sk_filter_gauss(const float *src, size_t src_stride, float *dst, size_t dst_
     size_t ts = sk_stride_for_width(w);
     float *tmp = ws->buf;
     float *pad = tmp + ts * (size_t)h;
-    float *arena = pad + w + 2 * SK_GAUSS_MAX_RADIUS + 64;
+    float *arena = pad + 2 * (size_t)w + 2 * SK_GAUSS_MAX_RADIUS + 64;
     arena += (16 - ((uintptr_t)arena / sizeof(float)) % 16) % 16;
     int avx2 = sk_simd_level() >= SK_SIMD_AVX2;
     return gauss_rec(src, src_stride, dst, dst_stride, w, h, sigma, order_x, order_y, tmp, ts,
