@@ -388,8 +388,10 @@ int sk_batch_run(const sk_batch_opts_t *opts, sk_batch_summary_t *sum)
     for (; threads && started < jobs; started++)
         if (pthread_create(&threads[started], NULL, worker, &wa) != 0)
             break;
+    /* Workers that could not be started will never check out; the ones that
+     * did may already have finished, so adjust the count, never overwrite it. */
     pthread_mutex_lock(&q.mu);
-    q.workers_left = started;
+    q.workers_left -= jobs - started;
     pthread_mutex_unlock(&q.mu);
     if (started == 0) {
         rc = sk_error_set(SK_ERR_INTERNAL, "batch: cannot start worker threads");
