@@ -3,6 +3,7 @@
 #include "pmodels.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 int sk_models_measure(sk_models_ws_t *ws, const sk_models_input_t *in, sk_metric_set_t *out,
@@ -16,8 +17,8 @@ int sk_models_measure(sk_models_ws_t *ws, const sk_models_input_t *in, sk_metric
     const int w = img->width, h = img->height;
     const size_t stride = img->stride;
     memset(out, 0, sizeof *out);
-    out->model_version = in->params && in->params->version[0] ? in->params->version
-                                                              : sk_models_version();
+    snprintf(out->model_version, sizeof out->model_version, "%s",
+             in->params && in->params->version[0] ? in->params->version : sk_models_version());
     if (det)
         sk_detections_clear(det);
 

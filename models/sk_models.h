@@ -37,7 +37,7 @@ typedef struct sk_metric {
 typedef struct sk_metric_set {
     int count;
     sk_metric_t items[SK_METRICS_MAX];
-    const char *model_version;
+    char model_version[48]; /* "1.0+<digest of the parameters>" */
 } sk_metric_set_t;
 
 /* Append a metric; returns 0, or SK_ERR_TOO_LARGE when the set is full. */

@@ -372,7 +372,7 @@ char *sk_analysis_to_json(const char *photo, const sk_analysis_t *a, const sk_de
     if (det)
         json_object_object_add(o, "detections", detections_json(det));
     json_object_object_add(o, "model_version",
-                           json_object_new_string(a->metrics.model_version
+                           json_object_new_string(a->metrics.model_version[0]
                                                       ? a->metrics.model_version
                                                       : sk_models_version()));
     const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |

@@ -296,7 +296,17 @@ int sk_batch_run(const sk_batch_opts_t *opts, sk_batch_summary_t *sum)
     size_t clinic_len = strlen(opts->clinic);
     while (clinic_len > 1 && opts->clinic[clinic_len - 1] == '/')
         clinic_len--;
-    const char *model = sk_models_version();
+    /* The version a photo must have been scored with to be skipped: the
+     * models' code version and the digest of their parameter files. */
+    sk_params_t *params = calloc(1, sizeof *params);
+    if (!params || sk_model_params_load(NULL, params) < 0) {
+        rc = params ? sk_error_status() : sk_error_set(SK_ERR_NOMEM, "batch: out of memory");
+        free(params);
+        goto out;
+    }
+    char model[64];
+    snprintf(model, sizeof model, "%s", params->version);
+    free(params);
     patient = calloc(1, sizeof *patient);
     if (!patient) {
         rc = sk_error_set(SK_ERR_NOMEM, "batch: out of memory");
@@ -419,6 +429,7 @@ int sk_batch_run(const sk_batch_opts_t *opts, sk_batch_summary_t *sum)
                 .run_id = run_id,
                 .analysis = j->rc == SK_OK ? &j->analysis : NULL,
                 .error = j->rc == SK_OK ? NULL : j->error,
+                .model_version = model,
             };
             if (store_rc == SK_OK && (store_rc = sk_store_record_photo(store, &rec)) < 0)
                 interrupted = 1; /* the store failed: stop taking photos */

@@ -50,6 +50,7 @@ typedef struct sk_photo_record {
     int64_t run_id;
     const sk_analysis_t *analysis; /* NULL when the photo failed */
     const char *error;             /* the reason when it failed */
+    const char *model_version;     /* full model version (with the parameters' digest) */
 } sk_photo_record_t;
 int sk_store_record_photo(sk_store_t *st, const sk_photo_record_t *r);
 

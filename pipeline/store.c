@@ -354,7 +354,7 @@ int sk_store_record_photo(sk_store_t *st, const sk_photo_record_t *r)
     char now[32], flags[256];
     sk_store_now(now);
     const sk_analysis_t *a = r->analysis;
-    const char *model = sk_models_version();
+    const char *model = r->model_version ? r->model_version : sk_models_version();
     qc_flags_text(a ? a->qc.flags : 0, flags, sizeof flags);
 
     if ((rc = upsert_session(st, r->ref, &session_id)) < 0)
@@ -421,7 +421,7 @@ int sk_store_record_photo(sk_store_t *st, const sk_photo_record_t *r)
             rc = db_error(st, "recording metrics");
             goto fail;
         }
-        const char *mv = a->metrics.model_version ? a->metrics.model_version : model;
+        const char *mv = a->metrics.model_version[0] ? a->metrics.model_version : model;
         for (int i = 0; i < a->metrics.count && rc == SK_OK; i++) {
             const sk_metric_t *m = &a->metrics.items[i];
             rc = insert_metric(st, q, photo_id, m->name, m->value, m->unit, m->better,

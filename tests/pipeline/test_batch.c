@@ -234,7 +234,7 @@ Test(batch, sigkill_midway_then_rerun_finishes_the_rest)
 
     sk_batch_summary_t *s = calloc(1, sizeof *s);
     cr_assert_eq(run_batch(s, 0), SK_OK, "%s", sk_error_message());
-    cr_assert_eq((long long)s->skipped, k, "done work is not redone");
+    cr_assert_eq((long long)s->skipped, k, "done work is not redone: skipped %zu, scored %zu, failed %zu, failed before %zu, k %lld", s->skipped, s->scored, s->failed, s->failed_before, k);
     cr_assert_eq((long long)s->scored, n - k);
     cr_assert_eq(query_int("SELECT count(*) FROM photos"), n);
     cr_assert_eq(query_int("SELECT count(*) FROM metrics"), n * per_photo);
@@ -281,4 +281,32 @@ Test(batch, export_csv_and_json_rows)
     fclose(mem);
     cr_assert_eq(rows, 0);
     free(buf);
+}
+
+Test(batch, new_model_parameters_rescore)
+{
+    make_photo("P1", "2026-01-12", "front", 120, 90, 1);
+    make_photo("P1", "2026-02-16", "front", 120, 90, 2);
+    sk_batch_summary_t *s = calloc(1, sizeof *s);
+    cr_assert_eq(run_batch(s, 0), SK_OK);
+    cr_assert_eq(s->scored, 2);
+    /* a copy of the parameter files with one number changed */
+    char dir[256], cmd[1024];
+    cr_assert_not_null(sk_test_tmpdir(dir, sizeof dir));
+    snprintf(cmd, sizeof cmd,
+             "cp %s/models/*.json %s/ && sed -i 's/\"texture.glcm_levels\": 32/"
+             "\"texture.glcm_levels\": 16/' %s/texture.json",
+             SK_SOURCE_DIR, dir, dir);
+    cr_assert_eq(system(cmd), 0);
+    setenv("SK_MODELS_DIR", dir, 1);
+    cr_assert_eq(run_batch(s, 0), SK_OK, "%s", sk_error_message());
+    cr_assert_eq(s->scored, 2, "photos scored by other parameters are scored again");
+    cr_assert_eq(s->skipped, 0);
+    cr_assert_eq(run_batch(s, 0), SK_OK);
+    cr_assert_eq(s->skipped, 2);
+    long long distinct = query_int("SELECT count(DISTINCT model_version) FROM metrics");
+    cr_assert_eq(distinct, 1);
+    unsetenv("SK_MODELS_DIR");
+    sk_test_rmtree(dir);
+    free(s);
 }
