@@ -6,7 +6,12 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <fcntl.h>
 #include <ftw.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <time.h>
 
 uint64_t sk_test_seed(void)
 {
@@ -151,4 +156,78 @@ fail:
     sk_image_free(img);
     fclose(f);
     return rc;
+}
+
+static double mono_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+void sk_test_run(const char *bin, char *const argv[], double timeout_s, sk_test_run_t *r)
+{
+    int po[2], pe[2];
+    memset(r, 0, sizeof *r);
+    r->status = -1;
+    if (pipe(po) != 0 || pipe(pe) != 0)
+        return;
+    double t0 = mono_seconds();
+    pid_t pid = fork();
+    if (pid < 0)
+        return;
+    if (pid == 0) {
+        dup2(po[1], 1);
+        dup2(pe[1], 2);
+        close(po[0]), close(pe[0]), close(po[1]), close(pe[1]);
+        int devnull = open("/dev/null", O_RDONLY);
+        dup2(devnull, 0);
+        execv(bin, argv);
+        _exit(127);
+    }
+    close(po[1]);
+    close(pe[1]);
+    size_t no = 0, ne = 0;
+    struct pollfd fds[2] = {{po[0], POLLIN, 0}, {pe[0], POLLIN, 0}};
+    int open_fds = 2;
+    while (open_fds > 0) {
+        if (mono_seconds() - t0 > timeout_s) {
+            kill(pid, SIGKILL);
+            break;
+        }
+        if (poll(fds, 2, 200) <= 0)
+            continue;
+        for (int i = 0; i < 2; i++) {
+            if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP)))
+                continue;
+            char *buf = i == 0 ? r->out : r->err;
+            size_t *n = i == 0 ? &no : &ne;
+            size_t cap = i == 0 ? sizeof r->out : sizeof r->err;
+            ssize_t k = read(fds[i].fd, buf + *n, cap - 1 - *n);
+            if (k <= 0) {
+                close(fds[i].fd);
+                fds[i].fd = -1;
+                open_fds--;
+            } else {
+                *n += (size_t)k;
+            }
+        }
+    }
+    for (int i = 0; i < 2; i++)
+        if (fds[i].fd >= 0)
+            close(fds[i].fd);
+    r->out[no] = '\0';
+    r->err[ne] = '\0';
+    int st = 0;
+    waitpid(pid, &st, 0);
+    r->seconds = mono_seconds() - t0;
+    r->status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+int sk_test_count_lines(const char *s)
+{
+    int n = 0;
+    for (; *s; s++)
+        n += *s == '\n';
+    return n;
 }

@@ -47,4 +47,18 @@ int sk_test_write_skf(const char *path, const float *data, size_t stride, size_t
                       int w, int h, int channels);
 /* Reads into a newly allocated sk_image_t; returns 0 or negative sk_status. */
 int sk_test_read_skf(const char *path, sk_image_t **out);
+/* Run a program (argv NULL-terminated, argv[0] its name) with standard input
+ * from /dev/null, capturing standard output and error; killed after
+ * timeout_s seconds (status -1 then). */
+typedef struct sk_test_run {
+    int status; /* exit code, or -1 when killed or signalled */
+    double seconds;
+    char out[65536];
+    char err[8192];
+} sk_test_run_t;
+void sk_test_run(const char *bin, char *const argv[], double timeout_s, sk_test_run_t *r);
+
+/* Number of newline characters in s. */
+int sk_test_count_lines(const char *s);
+
 #endif

@@ -16,80 +16,15 @@
 
 #define BIN SK_BINARY_DIR "/skintrack"
 
-typedef struct {
-    int status; /* exit code, or -1 when killed */
-    char out[65536];
-    char err[8192];
-    double seconds;
-} run_t;
+typedef sk_test_run_t run_t;
 
-/* Run the binary with argv (NULL-terminated), capturing stdout and stderr,
- * killing it after 120 s (sanitizer builds are slow). */
+/* The binary, killed after 120 s (sanitizer builds are slow). */
 static void run(run_t *r, char *const argv[])
 {
-    int po[2], pe[2];
-    cr_assert_eq(pipe(po), 0);
-    cr_assert_eq(pipe(pe), 0);
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    pid_t pid = fork();
-    cr_assert_neq(pid, -1);
-    if (pid == 0) {
-        dup2(po[1], 1);
-        dup2(pe[1], 2);
-        close(po[0]);
-        close(pe[0]);
-        int devnull = open("/dev/null", O_RDONLY);
-        dup2(devnull, 0);
-        execv(BIN, argv);
-        _exit(127);
-    }
-    close(po[1]);
-    close(pe[1]);
-    size_t no = 0, ne = 0;
-    struct pollfd fds[2] = {{po[0], POLLIN, 0}, {pe[0], POLLIN, 0}};
-    int open_fds = 2;
-    while (open_fds > 0) {
-        clock_gettime(CLOCK_MONOTONIC, &t1);
-        double el = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
-        if (el > 120) {
-            kill(pid, SIGKILL);
-            break;
-        }
-        if (poll(fds, 2, 200) <= 0)
-            continue;
-        for (int i = 0; i < 2; i++) {
-            if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP)))
-                continue;
-            char *buf = i == 0 ? r->out : r->err;
-            size_t *n = i == 0 ? &no : &ne;
-            size_t cap = i == 0 ? sizeof r->out : sizeof r->err;
-            ssize_t k = read(fds[i].fd, buf + *n, cap - 1 - *n);
-            if (k <= 0) {
-                close(fds[i].fd);
-                fds[i].fd = -1;
-                open_fds--;
-            } else {
-                *n += (size_t)k;
-            }
-        }
-    }
-    r->out[no] = '\0';
-    r->err[ne] = '\0';
-    int st;
-    waitpid(pid, &st, 0);
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    r->seconds = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
-    r->status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    sk_test_run(BIN, argv, 120.0, r);
 }
 
-static int count_lines(const char *s)
-{
-    int n = 0;
-    for (; *s; s++)
-        n += *s == '\n';
-    return n;
-}
+#define count_lines sk_test_count_lines
 
 Test(cli, help_and_version)
 {
