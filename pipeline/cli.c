@@ -157,7 +157,13 @@ static void print_main_help(void)
 static void print_version(void)
 {
     printf("skintrack %s\n", sk_version());
-    printf("models %s\n", sk_models_version());
+    sk_params_t *params = calloc(1, sizeof *params);
+    if (params && sk_model_params_load(NULL, params) == SK_OK)
+        printf("models %s (parameters from %s)\n", params->version, sk_model_params_dir());
+    else
+        printf("models %s (parameter files not found: %s)\n", sk_models_version(),
+               sk_error_message());
+    free(params);
     printf("%s\n", sk_vips_version());
     printf("%s\n", sk_blas_config());
     printf("simd %s (cpu supports avx2+fma: %s)\n", sk_simd_name(sk_simd_level()),
