@@ -1,19 +1,31 @@
 /* The skin mask: which pixels of the analysed region are skin.
  *
- * 1. A broad colour gate in CIELAB keeps plausible skin: L* within
- *    [skin.min_L, skin.max_L], chroma >= skin.min_chroma, hue angle within
- *    [skin.min_hue_deg, skin.max_hue_deg] (wide enough for every tone and
- *    for warm or cool casts).
- * 2. The photo's own skin cluster: robust centre (median) and spread (MAD)
- *    of L*, a*, b* over the gated pixels; pixels far from it in a* and b* (lips,
- *    clothing, background of a skin-like hue) or much darker (hair, brows,
- *    eyes, nostrils, stubble) or bright and grey (glare) are dropped.
- * 3. Clean-up: opening removes speckle, small holes (pores, spots, small
- *    scars: below skin.max_hole_mm2) are filled back, components smaller
- *    than skin.min_component_frac of the largest are removed. Large holes
- *    (eyes, nostrils, lips, brows) stay out.
- * Parameters in models/skin.json; formulas in docs/METRICS.md. */
-#include "pmodels.h"
+ * Works at a coarse scale (skin.work_mm_per_px, area-averaged from the
+ * base), where a face's regions are still many pixels wide, then maps the
+ * result back to the base pixels and intersects it with the region.
+ *
+ * 1. A broad colour gate in CIELAB keeps plausible skin of any tone under
+ *    warm, cool or pale light: L* in [min_L, max_L], chroma in
+ *    [min_chroma, max_chroma] (no skin is as saturated as a red cloth),
+ *    hue angle h_ab in [min_hue_deg, max_hue_deg].
+ * 2. The photo's own skin cluster: robust centre (median) and spread
+ *    (1.4826 MAD) of L*, a*, b* over the gated pixels, refined once over the
+ *    pixels the first cluster keeps (so a large skin-coloured background
+ *    does not drag it). Pixels are kept when (a*, b*) lies inside an ellipse
+ *    about the centre, their hue is within max_hue_dev_deg of the centre's
+ *    (lips are redder, i.e. a lower hue angle), they are not much darker
+ *    (hair, brows, eyes, nostrils, stubble) and not bright and grey (glare).
+ * 3. Hair, stubble and lashes, whose colour can pass, have a fine
+ *    high-contrast texture: pixels whose local SD of L* (at the base scale,
+ *    pooled over a window of texture_radius_mm) exceeds max_local_sd go.
+ * 4. Clean-up with the morphology kernels: opening (speckle), small holes
+ *    (pores, spots, small scars below max_hole_mm2) filled back, components
+ *    below min_component_frac of the largest or min_component_mm2 removed,
+ *    then an erosion by edge_margin_mm so that no family measures where
+ *    skin meets hair, eyes, lips, nostrils or background (the photo's own
+ *    border is not such an edge).
+ * Parameters: models/skin.json; formulas and figures: docs/metrics/skin.md. */
+#include "pskin.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -21,164 +33,232 @@
 
 #define P(name, def) sk_params_get(ctx->params, "skin." name, def)
 
-/* median and MAD of a sample (reordered in place) */
-static void robust(float *v, size_t n, double *med, double *mad)
+static void release_label(void *p)
+{
+    sk_label_ws_free(p);
+}
+
+/* median and 1.4826 x MAD of a sample (reordered in place) */
+static void robust(float *v, size_t n, double *med, double *sd)
 {
     *med = sk_select_kth(v, n, n / 2);
     for (size_t i = 0; i < n; i++)
         v[i] = fabsf(v[i] - (float)*med);
-    *mad = 1.4826 * sk_select_kth(v, n, n / 2);
+    *sd = 1.4826 * sk_select_kth(v, n, n / 2);
+}
+
+typedef struct cluster {
+    double L, a, b, sL, sa, sb;
+} cluster_t;
+
+/* Robust cluster of the pixels with m != 0 (coarse planes, stride cs). */
+static int fit_cluster(const float *L, const float *A, const float *B, size_t cs,
+                       const uint8_t *m, int cw, int ch, float *buf, size_t n, cluster_t *c)
+{
+    size_t k = 0;
+    for (int y = 0; y < ch; y++)
+        for (int x = 0; x < cw; x++)
+            if (m[(size_t)y * cw + x]) {
+                size_t i = (size_t)y * cs + x;
+                buf[k] = L[i], buf[n + k] = A[i], buf[2 * n + k] = B[i];
+                k++;
+            }
+    if (k < 16)
+        return 0;
+    robust(buf, k, &c->L, &c->sL);
+    robust(buf + n, k, &c->a, &c->sa);
+    robust(buf + 2 * n, k, &c->b, &c->sb);
+    return 1;
 }
 
 int sk_skin_mask(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, uint8_t *skin, double *count)
 {
     const int w = ctx->w, h = ctx->h;
     const size_t ms = ctx->mask_stride, s = ctx->stride;
-    const double minL = P("min_L", 12), maxL = P("max_L", 98), minC = P("min_chroma", 4.0);
-    const double minH = P("min_hue_deg", 5), maxH = P("max_hue_deg", 95);
-    /* 1: the broad gate */
-    size_t n = 0;
-    for (int y = 0; y < h; y++)
-        for (int x = 0; x < w; x++) {
-            size_t i = (size_t)y * s + x;
-            uint8_t on = 0;
-            if (ctx->region[(size_t)y * ms + x]) {
-                double L = ctx->L[i], a = ctx->A[i], b = ctx->B[i];
-                double C = hypot(a, b), H = atan2(b, a) * 180 / M_PI;
-                on = L >= minL && L <= maxL && C >= minC && H >= minH && H <= maxH;
-            }
-            skin[(size_t)y * ms + x] = on;
-            n += on;
-        }
+    const double mpp = ctx->mm_per_px;
+    const int f = sk_pskin_factor(mpp, P("work_mm_per_px", 0.16));
+    const int cw = (w + f - 1) / f, ch = (h + f - 1) / f;
+    const double cmpp = mpp * f, cmm2 = 1.0 / (cmpp * cmpp);
     *count = 0;
-    if (n < 64)
-        return SK_OK; /* no skin: every family reports null */
-    /* 2: the photo's skin cluster, from a regular subsample of gated pixels */
-    size_t step = n > 200000 ? n / 200000 : 1, m = 0, k = 0;
-    size_t cap = n / step + 1;
-    float *sa = sk_models_ws_bytes(ws, "skin.sample", 3 * cap * sizeof(float));
-    if (!sa)
-        return sk_error_status();
-    float *sL = sa, *sA = sa + cap, *sB = sa + 2 * cap;
-    for (int y = 0; y < h && m < cap; y++)
-        for (int x = 0; x < w && m < cap; x++) {
-            if (!skin[(size_t)y * ms + x])
-                continue;
-            if (k++ % step)
-                continue;
-            size_t i = (size_t)y * s + x;
-            sL[m] = ctx->L[i], sA[m] = ctx->A[i], sB[m] = ctx->B[i];
-            m++;
-        }
-    double mL, dL, mA, dA, mB, dB;
-    robust(sL, m, &mL, &dL);
-    robust(sA, m, &mA, &dA);
-    robust(sB, m, &mB, &dB);
-    /* a* is allowed a wide band: red patches (rosacea, post-treatment
-     * erythema) are skin to measure; lips are told apart by hue below */
-    const double ka = fmax(P("cluster_k", 4.0) * dA, P("min_half_width_a", 12.0));
-    const double hue0 = atan2(mB, mA) * 180 / M_PI, max_dh = P("max_hue_dev_deg", 25.0);
-    const double kb = fmax(P("cluster_k", 4.0) * dB, P("min_half_width_b", 9.0));
-    const double dark = mL - fmax(P("dark_k", 4.0) * dL, P("min_dark_drop", 22.0));
-    const double glareL = mL + P("glare_drop", 18.0);
-    const double mC = hypot(mA, mB);
+
+    size_t ps, cs;
+    float *tmp = sk_models_ws_plane(ws, "skin.full", w, h, &ps);
+    float *cL = sk_models_ws_plane(ws, "skin.cL", cw, ch, &cs);
+    float *cA = sk_models_ws_plane(ws, "skin.cA", cw, ch, &cs);
+    float *cB = sk_models_ws_plane(ws, "skin.cB", cw, ch, &cs);
+    float *cL2 = sk_models_ws_plane(ws, "skin.cL2", cw, ch, &cs);
+    float *cR = sk_models_ws_plane(ws, "skin.cR", cw, ch, &cs);
+    float *mean = sk_models_ws_plane(ws, "skin.mean", cw, ch, &cs);
+    float *var = sk_models_ws_plane(ws, "skin.var", cw, ch, &cs);
+    uint8_t *m = sk_models_ws_bytes(ws, "skin.coarse", (size_t)cw * ch);
+    uint8_t *inv = sk_models_ws_bytes(ws, "skin.inverse", (size_t)cw * ch);
+    int32_t *lab = sk_models_ws_bytes(ws, "skin.labels", (size_t)cw * ch * sizeof(int32_t));
+    float *sample = sk_models_ws_bytes(ws, "skin.sample", 3 * (size_t)cw * ch * sizeof(float));
+    void *rs = sk_models_ws_bytes(ws, "skin.resize", sk_pskin_reduce_scratch(w, h, f));
+    void *mscr = sk_models_ws_bytes(ws, "skin.morph", sk_morph_scratch_size(cw, ch));
+    const int rr = (int)fmax(1.0, lround(P("texture_radius_mm", 0.4) / cmpp));
+    void *lsc = sk_models_ws_bytes(ws, "skin.local", sk_stats_local_scratch_size(cw, rr) + 64);
+    sk_label_ws *lws = sk_models_ws_object(ws, "skin.label_ws", sizeof(sk_label_ws), release_label);
+    if (!tmp || !cL || !cA || !cB || !cL2 || !cR || !mean || !var || !m || !inv || !lab ||
+        !sample || !rs || !mscr || !lsc || !lws)
+        return sk_error_status() ? sk_error_status() : SK_ERR_NOMEM;
+
+    /* coarse planes: L*, a*, b*, L*^2 (for the base-scale local SD) and the
+     * region's coverage */
+    int rc;
     for (int y = 0; y < h; y++)
         for (int x = 0; x < w; x++) {
-            uint8_t *o = &skin[(size_t)y * ms + x];
-            if (!*o)
-                continue;
-            size_t i = (size_t)y * s + x;
-            double L = ctx->L[i], a = ctx->A[i], b = ctx->B[i];
-            double da = (a - mA) / ka, db = (b - mB) / kb;
-            int in = da * da + db * db <= 1.0 && L >= dark &&
-                     fabs(atan2(b, a) * 180 / M_PI - hue0) <= max_dh;
-            if (L > glareL && hypot(a, b) < 0.6 * mC)
-                in = 0;
-            *o = (uint8_t)in;
+            float v = ctx->L[(size_t)y * s + x];
+            tmp[(size_t)y * ps + x] = v * v;
         }
-    /* 3: clean-up at physical sizes */
-    const double mm2px = 1.0 / (ctx->mm_per_px * ctx->mm_per_px);
-    int r = (int)lround(P("open_radius_mm", 0.15) / ctx->mm_per_px);
-    if (r > 8)
-        r = 8;
-    void *scratch = sk_models_ws_bytes(ws, "skin.morph", sk_morph_scratch_size(w, h));
-    int32_t *lab = sk_models_ws_bytes(ws, "skin.labels", (size_t)w * h * sizeof(int32_t));
-    uint8_t *inv = sk_models_ws_bytes(ws, "skin.inverse", (size_t)w * h);
-    sk_label_ws *lws = sk_models_ws_object(ws, "skin.label_ws", sizeof(sk_label_ws),
-                                           (void (*)(void *))sk_label_ws_free);
-    if (!scratch || !lab || !inv || !lws)
-        return sk_error_status();
-    int rc;
-    if (r >= 1 && (rc = sk_morph_open(skin, ms, skin, ms, w, h, r, SK_SE_DISK, scratch)) < 0)
+    if ((rc = sk_pskin_reduce(ctx->L, s, w, h, f, cL, cs, rs)) < 0 ||
+        (rc = sk_pskin_reduce(ctx->A, s, w, h, f, cA, cs, rs)) < 0 ||
+        (rc = sk_pskin_reduce(ctx->B, s, w, h, f, cB, cs, rs)) < 0 ||
+        (rc = sk_pskin_reduce(tmp, ps, w, h, f, cL2, cs, rs)) < 0)
         return rc;
-    /* small holes back in: label the complement inside the region */
     for (int y = 0; y < h; y++)
         for (int x = 0; x < w; x++)
-            inv[(size_t)y * w + x] = !skin[(size_t)y * ms + x] && ctx->region[(size_t)y * ms + x];
-    const sk_component_t *c = NULL;
-    int nc = 0;
-    if ((rc = sk_label(inv, w, w, h, lab, w, NULL, 0, lws, &c, &nc)) < 0)
+            tmp[(size_t)y * ps + x] = ctx->region[(size_t)y * ms + x] ? 1.0f : 0.0f;
+    if ((rc = sk_pskin_reduce(tmp, ps, w, h, f, cR, cs, rs)) < 0)
         return rc;
-    const double max_hole = P("max_hole_mm2", 25.0) * mm2px;
-    for (int y = 0; y < h; y++)
-        for (int x = 0; x < w; x++) {
-            int32_t l = lab[(size_t)y * w + x];
-            if (!l)
-                continue;
-            const sk_component_t *cc = &c[l - 1];
-            int touches = cc->x0 == 0 || cc->y0 == 0 || cc->x1 == w - 1 || cc->y1 == h - 1;
-            if (!touches && (double)cc->area <= max_hole)
-                skin[(size_t)y * ms + x] = 1;
+
+    /* 1: the broad gate */
+    const double minL = P("min_L", 12), maxL = P("max_L", 98), minC = P("min_chroma", 4.0);
+    const double maxC = P("max_chroma", 50.0);
+    const double minH = P("min_hue_deg", 5), maxH = P("max_hue_deg", 95);
+    size_t n = 0;
+    for (int y = 0; y < ch; y++)
+        for (int x = 0; x < cw; x++) {
+            size_t i = (size_t)y * cs + x;
+            double L = cL[i], a = cA[i], b = cB[i];
+            double C = hypot(a, b), H = atan2(b, a) * (180 / M_PI);
+            uint8_t on = cR[i] >= 0.5f && L >= minL && L <= maxL && C >= minC && C <= maxC && H >= minH &&
+                         H <= maxH;
+            m[(size_t)y * cw + x] = on;
+            n += on;
         }
-    /* hair, stubble and lashes: fine high-contrast texture that the colour
-     * gate lets through; skin's own relief is far smoother */
-    {
-        size_t ps;
-        float *mean = sk_models_ws_plane(ws, "skin.mean", w, h, &ps);
-        float *var = sk_models_ws_plane(ws, "skin.var", w, h, &ps);
-        int rr = (int)lround(P("texture_radius_mm", 0.4) / ctx->mm_per_px);
-        if (rr < 1)
-            rr = 1;
-        void *lsc = sk_models_ws_bytes(ws, "skin.local", sk_stats_local_scratch_size(w, rr) + 64);
-        if (!mean || !var || !lsc)
-            return sk_error_status();
-        if ((rc = sk_stats_local_mean_var(ctx->L, s, mean, ps, var, ps, w, h, rr, lsc)) < 0)
-            return rc;
-        const float vmax = (float)(P("max_local_sd", 7.0) * P("max_local_sd", 7.0));
+    if (n < 64) {
         for (int y = 0; y < h; y++)
-            for (int x = 0; x < w; x++)
-                if (var[(size_t)y * ps + x] > vmax)
-                    skin[(size_t)y * ms + x] = 0;
-        if (r >= 1 && (rc = sk_morph_open(skin, ms, skin, ms, w, h, r, SK_SE_DISK, scratch)) < 0)
-            return rc;
+            memset(skin + (size_t)y * ms, 0, (size_t)w);
+        return SK_OK; /* no skin: every family reports null */
     }
-    /* drop small islands */
-    if ((rc = sk_label(skin, ms, w, h, lab, w, NULL, 0, lws, &c, &nc)) < 0)
+
+    /* 2: the photo's skin cluster, fitted twice */
+    const double kc = P("cluster_k", 4.0), hwa = P("min_half_width_a", 12.0);
+    const double hwb = P("min_half_width_b", 9.0), max_dh = P("max_hue_dev_deg", 25.0);
+    const double dark_k = P("dark_k", 4.0), dark_drop = P("min_dark_drop", 22.0);
+    const double glare = P("glare_drop", 18.0);
+    memcpy(inv, m, (size_t)cw * ch); /* the gate, kept for the second fit */
+    cluster_t c;
+    for (int pass = 0; pass < 2; pass++) {
+        if (!fit_cluster(cL, cA, cB, cs, pass ? m : inv, cw, ch, sample, (size_t)cw * ch, &c))
+            break;
+        const double ka = fmax(kc * c.sa, hwa), kb = fmax(kc * c.sb, hwb);
+        const double hue0 = atan2(c.b, c.a) * (180 / M_PI), mC = hypot(c.a, c.b);
+        const double dark = c.L - fmax(dark_k * c.sL, dark_drop), glareL = c.L + glare;
+        for (int y = 0; y < ch; y++)
+            for (int x = 0; x < cw; x++) {
+                size_t j = (size_t)y * cw + x;
+                if (!inv[j]) {
+                    m[j] = 0;
+                    continue;
+                }
+                size_t i = (size_t)y * cs + x;
+                double L = cL[i], a = cA[i], b = cB[i];
+                double da = (a - c.a) / ka, db = (b - c.b) / kb;
+                double dh = fabs(atan2(b, a) * (180 / M_PI) - hue0);
+                int on = da * da + db * db <= 1.0 && L >= dark && dh <= max_dh;
+                if (L > glareL && hypot(a, b) < 0.6 * mC)
+                    on = 0;
+                m[j] = (uint8_t)on;
+            }
+    }
+
+    /* 3: fine high-contrast texture (hair, stubble, lashes): local SD of
+     * the base-scale L* over the window, from the coarse means of L* and
+     * L*^2 (exact pooling, not the SD of the coarse plane) */
+    if ((rc = sk_stats_local_mean_var(cL, cs, mean, cs, NULL, 0, cw, ch, rr, lsc)) < 0 ||
+        (rc = sk_stats_local_mean_var(cL2, cs, var, cs, NULL, 0, cw, ch, rr, lsc)) < 0)
+        return rc;
+    const float vmax = (float)(P("max_local_sd", 7.0) * P("max_local_sd", 7.0));
+    for (int y = 0; y < ch; y++)
+        for (int x = 0; x < cw; x++) {
+            size_t i = (size_t)y * cs + x;
+            if (var[i] - mean[i] * mean[i] > vmax)
+                m[(size_t)y * cw + x] = 0;
+        }
+
+    /* 4: clean-up at physical sizes */
+    const int r = (int)fmin(8.0, lround(P("open_radius_mm", 0.3) / cmpp));
+    if (r >= 1 && (rc = sk_morph_open(m, cw, m, cw, cw, ch, r, SK_SE_DISK, mscr)) < 0)
+        return rc;
+    /* small holes back in: components of the complement inside the region
+     * that do not touch the border */
+    for (int y = 0; y < ch; y++)
+        for (int x = 0; x < cw; x++)
+            inv[(size_t)y * cw + x] = !m[(size_t)y * cw + x] && cR[(size_t)y * cs + x] >= 0.5f;
+    const sk_component_t *cc = NULL;
+    int nc = 0;
+    if ((rc = sk_label(inv, cw, cw, ch, lab, cw, NULL, 0, lws, &cc, &nc)) < 0)
+        return rc;
+    const double max_hole = P("max_hole_mm2", 25.0) * cmm2;
+    for (size_t j = 0; j < (size_t)cw * ch; j++) {
+        int32_t l = lab[j];
+        if (!l)
+            continue;
+        const sk_component_t *k = &cc[l - 1];
+        int touches = k->x0 == 0 || k->y0 == 0 || k->x1 == cw - 1 || k->y1 == ch - 1;
+        if (!touches && (double)k->area <= max_hole)
+            m[j] = 1;
+    }
+    /* small islands out */
+    if ((rc = sk_label(m, cw, cw, ch, lab, cw, NULL, 0, lws, &cc, &nc)) < 0)
         return rc;
     int64_t largest = 0;
     for (int i = 0; i < nc; i++)
-        if (c[i].area > largest)
-            largest = c[i].area;
+        if (cc[i].area > largest)
+            largest = cc[i].area;
     const double min_keep = fmax(P("min_component_frac", 0.02) * (double)largest,
-                                 P("min_component_mm2", 4.0) * mm2px);
-    for (int y = 0; y < h; y++)
-        for (int x = 0; x < w; x++) {
-            int32_t l = lab[(size_t)y * w + x];
-            skin[(size_t)y * ms + x] = l && (double)c[l - 1].area >= min_keep;
-        }
-    /* keep features away from where skin meets hair, eyes, lips, nostrils or
-     * background: every family measures inside this margin (the photo's own
-     * border does not count as an edge; a square keeps the cost flat in the
-     * margin's size) */
-    int em = (int)lround(P("edge_margin_mm", 1.0) / ctx->mm_per_px);
-    if (em > 40)
-        em = 40;
-    if (em >= 1 && (rc = sk_morph_erode(skin, ms, skin, ms, w, h, em, SK_SE_SQUARE, scratch)) < 0)
-        return rc;
+                                 P("min_component_mm2", 4.0) * cmm2);
+    for (size_t j = 0; j < (size_t)cw * ch; j++) {
+        int32_t l = lab[j];
+        m[j] = l && (double)cc[l - 1].area >= min_keep;
+    }
+    /* the margin from skin edges (square: cost flat in its size); like the
+     * photo's border, the edge of the user's region is not a skin edge, so
+     * outside the region counts as skin while eroding */
+    const int em = (int)fmin(40.0, lround(P("edge_margin_mm", 1.0) / cmpp));
+    if (em >= 1) {
+        for (size_t j = 0; j < (size_t)cw * ch; j++)
+            if (cR[(j / cw) * cs + j % cw] < 0.5f)
+                m[j] = 1;
+        if ((rc = sk_morph_erode(m, cw, m, cw, cw, ch, em, SK_SE_SQUARE, mscr)) < 0)
+            return rc;
+    }
+
+    /* back to the base pixels: each base pixel takes the coarse pixel whose
+     * area it lies in, intersected with the region */
+    const double sx = (double)cw / w, sy = (double)ch / h;
+    int *xmap = (int *)sk_models_ws_bytes(ws, "skin.xmap", (size_t)w * sizeof(int));
+    if (!xmap)
+        return sk_error_status();
+    for (int x = 0; x < w; x++) {
+        int xc = (int)((x + 0.5) * sx);
+        xmap[x] = xc < cw ? xc : cw - 1;
+    }
     double total = 0;
-    for (int y = 0; y < h; y++)
-        for (int x = 0; x < w; x++)
-            total += skin[(size_t)y * ms + x];
+    for (int y = 0; y < h; y++) {
+        int yc = (int)((y + 0.5) * sy);
+        const uint8_t *mr = m + (size_t)(yc < ch ? yc : ch - 1) * cw;
+        const uint8_t *rg = ctx->region + (size_t)y * ms;
+        uint8_t *o = skin + (size_t)y * ms;
+        size_t rowsum = 0;
+        for (int x = 0; x < w; x++) {
+            o[x] = (uint8_t)(mr[xmap[x]] && rg[x]);
+            rowsum += o[x];
+        }
+        total += (double)rowsum;
+    }
     *count = total;
     return SK_OK;
 }

@@ -1,0 +1,189 @@
+/* The skin mask: phantoms of every tone and under warm and cool light are
+ * skin; dark planted features inside skin are not holes in it; non-skin
+ * colours are not skin; the user's region limits it; the six portraits and
+ * the astronaut photo give plausible skin fractions. Figures:
+ * docs/validation/models-skin-pigment-texture.md. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pmodels.h"
+#include "sk_phantom.h"
+#include "skintrack.h"
+#include "testutil.h"
+
+static sk_params_t params;
+
+static void setup(void)
+{
+    cr_assert_eq(sk_pipeline_init("test_skin_mask"), SK_OK);
+    cr_assert_eq(sk_model_params_load(SK_SOURCE_DIR "/models", &params), SK_OK, "%s",
+                 sk_error_message());
+}
+
+TestSuite(skin_mask, .init = setup, .timeout = 300);
+
+/* Skin fraction of an image through sk_models_measure (region may be NULL). */
+static double skin_fraction(const sk_image_t *img, double mpp, int physical,
+                            const uint8_t *region)
+{
+    sk_models_ws_t *ws = NULL;
+    cr_assert_eq(sk_models_ws_new(&ws), SK_OK);
+    sk_models_input_t in = {.srgb = img, .mm_per_px = mpp, .physical = physical,
+                            .region = region, .region_stride = (size_t)img->width,
+                            .params = &params};
+    sk_metric_set_t *m = calloc(1, sizeof *m);
+    double sf = -1;
+    cr_assert_eq(sk_models_measure(ws, &in, m, NULL, &sf), SK_OK, "%s", sk_error_message());
+    free(m);
+    sk_models_ws_free(ws);
+    return sf;
+}
+
+Test(skin_mask, phantoms_of_every_tone_and_cast_are_skin)
+{
+    const struct {
+        double ita, wb_r, wb_b, ev;
+        const char *what;
+    } cases[] = {
+        {60, 1, 1, 0, "very light"},      {40, 1, 1, 0, "light"},
+        {20, 1, 1, 0, "intermediate"},    {0, 1, 1, 0, "tan"},
+        {-25, 1, 1, 0, "brown"},          {-50, 1, 1, 0, "dark"},
+        {30, 1.25, 0.75, 0, "warm light"}, {30, 0.8, 1.25, 0, "cool light"},
+        {55, 0.85, 1.2, 0.5, "light, cool, bright"}, {-45, 1.2, 0.8, -0.5, "dark, warm, dim"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        sk_phantom_params p;
+        sk_phantom_params_default(&p);
+        p.seed = 3;
+        p.width_mm = 30, p.height_mm = 22;
+        p.ita_deg = cases[i].ita, p.wb_r = cases[i].wb_r, p.wb_b = cases[i].wb_b;
+        p.exposure_ev = cases[i].ev;
+        sk_image_t *img = NULL;
+        cr_assert_eq(sk_phantom_render(&p, &img, NULL), SK_OK);
+        double sf = skin_fraction(img, p.mm_per_px, 1, NULL);
+        fprintf(stderr, "phantom ITA %4.0f %-22s skin %.4f\n", cases[i].ita, cases[i].what, sf);
+        cr_assert_geq(sf, 0.95, "%s: %g", cases[i].what, sf);
+        sk_image_free(img);
+    }
+}
+
+Test(skin_mask, non_skin_colours_are_not_skin)
+{
+    /* blue, green, grey, white, black and saturated red fields */
+    const float cols[][3] = {{0.2f, 0.3f, 0.8f}, {0.2f, 0.6f, 0.2f}, {0.5f, 0.5f, 0.5f},
+                             {0.97f, 0.97f, 0.97f}, {0.03f, 0.03f, 0.03f}, {0.9f, 0.05f, 0.1f}};
+    for (int i = 0; i < 6; i++) {
+        sk_image_t *img = NULL;
+        cr_assert_eq(sk_image_new(300, 200, 3, &img), SK_OK);
+        for (int c = 0; c < 3; c++)
+            for (int y = 0; y < 200; y++)
+                for (int x = 0; x < 300; x++)
+                    sk_image_plane(img, c)[(size_t)y * img->stride + x] = cols[i][c];
+        double sf = skin_fraction(img, 0.04, 1, NULL);
+        cr_assert_lt(sf, 0.01, "colour %d: %g", i, sf);
+        sk_image_free(img);
+    }
+}
+
+Test(skin_mask, skin_next_to_background_and_region)
+{
+    /* left half phantom skin, right half blue cloth: about half is skin,
+     * minus the edge margin; a region of the left quarter limits it */
+    sk_phantom_params p;
+    sk_phantom_params_default(&p);
+    p.seed = 4;
+    p.width_mm = 32, p.height_mm = 20;
+    sk_image_t *img = NULL;
+    cr_assert_eq(sk_phantom_render(&p, &img, NULL), SK_OK);
+    const int w = img->width, h = img->height;
+    for (int c = 0; c < 3; c++)
+        for (int y = 0; y < h; y++)
+            for (int x = w / 2; x < w; x++)
+                sk_image_plane(img, c)[(size_t)y * img->stride + x] = c == 2 ? 0.7f : 0.15f;
+    double sf = skin_fraction(img, p.mm_per_px, 1, NULL);
+    fprintf(stderr, "half skin, half cloth: skin %.4f\n", sf);
+    cr_assert(sf > 0.44 && sf <= 0.5, "%g", sf);
+    uint8_t *region = calloc((size_t)w * h, 1);
+    for (int y = 0; y < h; y++)
+        memset(region + (size_t)y * w, 1, (size_t)w / 4);
+    double sr = skin_fraction(img, p.mm_per_px, 1, region);
+    fprintf(stderr, "region = left quarter: skin %.4f of the region\n", sr);
+    cr_assert_gt(sr, 0.95, "%g", sr);
+    free(region);
+    sk_image_free(img);
+}
+
+/* The mask itself on a phantom with a dark feature: a planted black disc
+ * of 3 mm (a mole-sized hole) and a brown-black 8 mm patch of hair stay out,
+ * pores and spots stay in. */
+Test(skin_mask, very_dark_features_are_excluded)
+{
+    sk_phantom_params p;
+    sk_phantom_params_default(&p);
+    p.seed = 9;
+    sk_image_t *img = NULL;
+    cr_assert_eq(sk_phantom_render(&p, &img, NULL), SK_OK);
+    const int w = img->width, h = img->height;
+    const double mpp = p.mm_per_px;
+    /* a "nostril": very dark disc, radius 4 mm, at (10 mm, 10 mm) */
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            double dx = x * mpp - 10, dy = y * mpp - 10;
+            if (dx * dx + dy * dy < 16)
+                for (int c = 0; c < 3; c++)
+                    sk_image_plane(img, c)[(size_t)y * img->stride + x] = 0.06f + 0.01f * c;
+        }
+    sk_models_ws_t *ws = NULL;
+    cr_assert_eq(sk_models_ws_new(&ws), SK_OK);
+    sk_models_input_t in = {.srgb = img, .mm_per_px = mpp, .physical = 1, .params = &params};
+    sk_metric_set_t *m = calloc(1, sizeof *m);
+    double sf;
+    cr_assert_eq(sk_models_measure(ws, &in, m, NULL, &sf), SK_OK);
+    const uint8_t *skin = sk_models_ws_bytes(ws, "ctx.skin", (size_t)w * h);
+    double in_disc = 0, n_disc = 0;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            double dx = x * mpp - 10, dy = y * mpp - 10;
+            if (dx * dx + dy * dy < 16)
+                in_disc += skin[(size_t)y * w + x], n_disc++;
+        }
+    double disc = M_PI * 16 / (p.width_mm * p.height_mm);
+    fprintf(stderr, "dark disc: %.4f of it is skin; skin %.4f of the photo (disc %.4f)\n",
+            in_disc / n_disc, sf, disc);
+    cr_assert_lt(in_disc / n_disc, 0.01);
+    /* everything else stays skin, minus the 1 mm margin around the disc */
+    double margin = M_PI * (25 - 16) / (p.width_mm * p.height_mm);
+    cr_assert_geq(sf, 0.95 * (1 - disc - margin), "%g", sf);
+    free(m);
+    sk_models_ws_free(ws);
+    sk_image_free(img);
+}
+
+/* Sanity on real photographs (unknown scale): the portraits of the London
+ * set are head and shoulders on a plain background, so skin (face, neck,
+ * upper chest, inside a 1 mm-nominal margin) covers a tenth to a half of the
+ * frame; the astronaut photo is mostly suit and background. */
+Test(skin_mask, real_photos_plausible)
+{
+    const char *faces[] = {"001_03.jpg", "021_03.jpg", "024_03.jpg", "038_03.jpg",
+                           "061_03.jpg", "136_03.jpg", "astronaut.png"};
+    for (int i = 0; i < 7; i++) {
+        char path[512];
+        snprintf(path, sizeof path, "%s/faces/%s", SK_SHARED_DATA_DIR, faces[i]);
+        sk_image_t *img = NULL;
+        if (sk_load_photo(path, NULL, &img, NULL, NULL) < 0) {
+            cr_log_warn("%s: not available (%s)", path, sk_error_message());
+            continue;
+        }
+        double sf = skin_fraction(img, SK_NOMINAL_MM_PER_PX, 0, NULL);
+        fprintf(stderr, "%-14s skin fraction %.3f\n", faces[i], sf);
+        if (i < 6)
+            cr_assert(sf > 0.08 && sf < 0.5, "%s: %g", faces[i], sf);
+        else
+            cr_assert(sf > 0.01 && sf < 0.2, "%s: %g", faces[i], sf);
+        sk_image_free(img);
+    }
+}
