@@ -5,6 +5,7 @@
 
 #include "sk_models.h"
 #include "sk_library.h"
+#include "sk_register.h"
 
 #include <stdio.h>
 
