@@ -2,6 +2,7 @@
 #include "skintrack.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,7 +13,7 @@ struct sk_analyzer {
     sk_image_t *maskimg; /* the user mask as loaded, reused */
     uint8_t *mask;       /* analysed region, one byte per pixel */
     size_t mask_cap;
-    sk_image_t *base;    /* the photo at the models' base scale */
+    sk_image_t *base;        /* the photo at the models' base scale */
     sk_image_t *base_region; /* the region resampled (float, one plane) */
     uint8_t *base_mask;
     size_t base_mask_cap;
@@ -98,6 +99,9 @@ static int build_region(sk_analyzer_t *an, const char *path, const sk_analyze_op
         for (int y = 0; y < h; y++)
             for (int x = 0; x < w; x++)
                 an->mask[(size_t)y * w + x] = alpha->data[(size_t)y * alpha->stride + x] >= 0.5f;
+    if (opts->region)
+        for (size_t i = 0; i < (size_t)w * h; i++)
+            an->mask[i] &= opts->region[i] != 0;
     if (opts->mask_path) {
         sk_load_info_t mi;
         rc = sk_load_photo_into(opts->mask_path, &opts->load, an->maskimg, NULL, &mi);
@@ -191,8 +195,8 @@ static int to_base_scale(sk_analyzer_t *an, double mm_per_px, double *base_mm, d
         for (int x = 0; x < w; x++)
             rf[(size_t)y * an->maskimg->stride + x] = an->mask[(size_t)y * w + x];
     if ((rc = sk_geom_resize(rf, an->maskimg->stride, w, h, an->base_region->data,
-                             an->base_region->stride, bw, bh, SK_RESIZE_AREA,
-                             an->resize_scratch)) < 0)
+                             an->base_region->stride, bw, bh, SK_RESIZE_AREA, an->resize_scratch)) <
+        0)
         return rc;
     for (int y = 0; y < bh; y++)
         for (int x = 0; x < bw; x++)
@@ -211,6 +215,39 @@ const sk_image_t *sk_analyzer_photo(const sk_analyzer_t *an)
     return an->rgb;
 }
 
+const uint8_t *sk_analyzer_skin(sk_analyzer_t *an, int *width, int *height)
+{
+    int w = an->base->width, h = an->base->height;
+    if (width)
+        *width = w;
+    if (height)
+        *height = h;
+    return sk_models_ws_bytes(an->ws, "ctx.skin", (size_t)w * h);
+}
+
+/* Copy an in-memory photo into the analyser's planes. */
+static int take_image(sk_analyzer_t *an, const sk_image_t *img, sk_load_info_t *info)
+{
+    if (img->channels != 3)
+        return sk_error_set(SK_ERR_ARG, "analyze: an in-memory photo needs 3 planes");
+    int rc = sk_image_reshape(an->rgb, img->width, img->height, 3);
+    if (rc < 0)
+        return rc;
+    for (int c = 0; c < 3; c++)
+        for (int y = 0; y < img->height; y++)
+            memcpy(sk_image_plane(an->rgb, c) + (size_t)y * an->rgb->stride,
+                   sk_image_plane(img, c) + (size_t)y * img->stride,
+                   (size_t)img->width * sizeof(float));
+    memset(info, 0, sizeof *info);
+    info->width = info->orig_width = img->width;
+    info->height = info->orig_height = img->height;
+    info->bits = 32;
+    info->source_bands = 3;
+    snprintf(info->format, sizeof info->format, "memory");
+    snprintf(info->colourspace, sizeof info->colourspace, "srgb");
+    return SK_OK;
+}
+
 int sk_analyze_photo(sk_analyzer_t *an, const char *path, const sk_analyze_opts_t *opts,
                      sk_analysis_t *out)
 {
@@ -225,7 +262,8 @@ int sk_analyze_photo(sk_analyzer_t *an, const char *path, const sk_analyze_opts_
         return sk_error_set(SK_ERR_ARG, "analyze: mm-per-px must be a positive number");
     memset(out, 0, sizeof *out);
     sk_image_t *alpha = NULL;
-    int rc = sk_load_photo_into(path, &opts->load, an->rgb, &alpha, &out->load);
+    int rc = opts->image ? take_image(an, opts->image, &out->load)
+                         : sk_load_photo_into(path, &opts->load, an->rgb, &alpha, &out->load);
     if (rc < 0)
         return rc;
     out->mm_per_px = opts->mm_per_px > 0 ? opts->mm_per_px : NAN;
@@ -275,7 +313,8 @@ static json_object *detections_json(const sk_detections_t *d)
         json_object_object_add(o, "x", json_object_new_double(round(e->x * 10) / 10));
         json_object_object_add(o, "y", json_object_new_double(round(e->y * 10) / 10));
         if (e->kind == SK_DET_PORE) {
-            json_object_object_add(o, "diameter", json_object_new_double(round(e->diameter * 100) / 100));
+            json_object_object_add(o, "diameter",
+                                   json_object_new_double(round(e->diameter * 100) / 100));
         } else if (e->kind == SK_DET_WRINKLE) {
             json_object_object_add(o, "length", json_object_new_double(round(e->length * 10) / 10));
             json_object *pl = json_object_new_array();
@@ -297,7 +336,8 @@ static json_object *detections_json(const sk_detections_t *d)
             json_object_object_add(o, "bbox", bb);
         }
         if (e->contrast != 0)
-            json_object_object_add(o, "contrast", json_object_new_double(round(e->contrast * 100) / 100));
+            json_object_object_add(o, "contrast",
+                                   json_object_new_double(round(e->contrast * 100) / 100));
         json_object_array_add(arr, o);
     }
     return arr;
@@ -312,9 +352,9 @@ char *sk_analysis_to_json(const char *photo, const sk_analysis_t *a, const sk_de
     json_object_object_add(o, "width", json_object_new_int(a->load.width));
     json_object_object_add(o, "height", json_object_new_int(a->load.height));
     json_object_object_add(o, "mm_per_px", num_or_null(a->mm_per_px));
-    json_object_object_add(o, "scale", json_object_new_string(isfinite(a->mm_per_px)
-                                                                  ? "physical"
-                                                                  : "working-resolution"));
+    json_object_object_add(
+        o, "scale",
+        json_object_new_string(isfinite(a->mm_per_px) ? "physical" : "working-resolution"));
     json_object *wk = json_object_new_object();
     json_object_object_add(wk, "width", json_object_new_int(a->base_width));
     json_object_object_add(wk, "height", json_object_new_int(a->base_height));
@@ -375,8 +415,8 @@ char *sk_analysis_to_json(const char *photo, const sk_analysis_t *a, const sk_de
                            json_object_new_string(a->metrics.model_version[0]
                                                       ? a->metrics.model_version
                                                       : sk_models_version()));
-    const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-                                                             JSON_C_TO_STRING_NOSLASHESCAPE);
+    const char *text =
+        json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
     char *copy = text ? strdup(text) : NULL;
     json_object_put(o);
     return copy;

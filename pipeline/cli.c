@@ -105,10 +105,22 @@ static const sk_verb_t verbs[] = {
      "A photo that fails is recorded with its reason and the batch goes on.\n"
      "Exit status: 0 when every photo scored, 1 when any failed or on interrupt.\n",
      sk_cli_batch},
-    {"compare", "compare BEFORE AFTER [--json] [--pdf OUT]",
-     "Compare two photos of the same view: align AFTER to BEFORE and report each\n"
-     "metric's change and whether it exceeds the metric's repeatability limit.\n",
-     not_built},
+    {"compare", "compare BEFORE AFTER [--json] [--pdf OUT] [OPTIONS]",
+     "Compare two photos of the same view: align AFTER to BEFORE, normalise its\n"
+     "colour, measure both inside their common skin, and report each metric's\n"
+     "change and whether it exceeds the metric's repeatability limit.\n\n"
+     "  --json               one JSON object (registration, pair QC, metrics)\n"
+     "  --pdf OUT            also write a one-pair PDF report\n"
+     "  --mm-per-px X        physical scale of BEFORE (millimetres per pixel)\n"
+     "  --mask-before FILE   region masks (white = analyse), each its photo's size\n"
+     "  --mask-after FILE\n"
+     "  --card-before X,Y,W,H  a grey card in each photo (pixels): normalise\n"
+     "  --card-after X,Y,W,H   colour on it instead of on the skin\n"
+     "  --no-normalise       compare colours as captured\n"
+     "  --max-megapixels N   refuse larger images (default 100)\n\n"
+     "Exit status: 0 on success, 1 when a photo cannot be read or the two do not\n"
+     "show the same skin, 2 on usage error.\n",
+     sk_cli_compare},
     {"report", "report CLINIC (--patient ID | --all) [--out FILE.pdf] [--out-dir DIR]",
      "Write the PDF progress report of a patient (or of every patient) from the\n"
      "clinic's store: photos, overlays, metric tables with changes since the\n"

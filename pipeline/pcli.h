@@ -34,5 +34,6 @@ int sk_cli_import(const sk_verb_t *verb, int argc, char **argv);
 int sk_cli_batch(const sk_verb_t *verb, int argc, char **argv);
 int sk_cli_export(const sk_verb_t *verb, int argc, char **argv);
 int sk_cli_report(const sk_verb_t *verb, int argc, char **argv);
+int sk_cli_compare(const sk_verb_t *verb, int argc, char **argv);
 
 #endif

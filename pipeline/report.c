@@ -1,7 +1,8 @@
 /* The PDF progress report of one patient: cairo for drawing and PDF, pango
  * for text, photos embedded as JPEG (libvips) so the file stays small. */
-#include "skintrack.h"
 #include "pstore.h"
+#include "sk_compare.h"
+#include "skintrack.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -50,7 +51,18 @@ typedef struct {
     char view[MAX_VIEWS][65];
     rcell_t cell[MAX_SESSIONS][MAX_VIEWS];
     const char *clinic;
+    sk_noise_t noise;
 } rdata_t;
+
+/* The aligned comparison of a view's latest photo with its baseline, and the
+ * panels drawn from it (made while the comparer still holds the pair). */
+typedef struct {
+    int ok;
+    char why[320];
+    sk_compare_result_t *r;
+    cairo_surface_t *photo[2];   /* baseline, latest aligned */
+    cairo_surface_t *overlay[2]; /* pores + wrinkles, spots + redness + scars (latest) */
+} vcomp_t;
 
 /* ------------------------------------------------------------ the data */
 
@@ -101,8 +113,9 @@ static int load_data(sk_store_t *st, const char *clinic, const char *patient, rd
         return sk_error_set(SK_ERR_NOT_FOUND,
                             "%s: no scored photos in the store; run 'skintrack batch' first",
                             patient);
-    if (sqlite3_prepare_v2(db, "SELECT name, value, unit, better FROM metrics WHERE photo_id = ? "
-                               "ORDER BY name",
+    if (sqlite3_prepare_v2(db,
+                           "SELECT name, value, unit, better FROM metrics WHERE photo_id = ? "
+                           "ORDER BY name",
                            -1, &q, NULL) != SQLITE_OK)
         return sk_error_set(SK_ERR_DB, "report: %s", sqlite3_errmsg(db));
     for (int s = 0; s < d->n_sessions; s++)
@@ -115,8 +128,8 @@ static int load_data(sk_store_t *st, const char *clinic, const char *patient, rd
             while (sqlite3_step(q) == SQLITE_ROW && c->nm < MAX_METRICS) {
                 rmetric_t *m = &c->m[c->nm++];
                 snprintf(m->name, sizeof m->name, "%s", sqlite3_column_text(q, 0));
-                m->value = sqlite3_column_type(q, 1) == SQLITE_NULL ? NAN
-                                                                   : sqlite3_column_double(q, 1);
+                m->value =
+                    sqlite3_column_type(q, 1) == SQLITE_NULL ? NAN : sqlite3_column_double(q, 1);
                 snprintf(m->unit, sizeof m->unit, "%s", sqlite3_column_text(q, 2));
                 m->better = sqlite3_column_int(q, 3);
             }
@@ -183,13 +196,19 @@ static double text_h(pdf_t *p, double width, const char *font, const char *s)
     return (double)h / PANGO_SCALE;
 }
 
-static void footer(pdf_t *p, const rdata_t *d)
+static void footer_text(pdf_t *p, const char *what)
 {
-    char buf[256];
-    snprintf(buf, sizeof buf, "skintrack %s · patient %s · page %d", sk_version(), d->patient,
-             p->page);
+    char buf[512];
+    snprintf(buf, sizeof buf, "skintrack %s · %s · page %d", sk_version(), what, p->page);
     text(p, MARGIN, PAGE_H - 28, PAGE_W - 2 * MARGIN, "Sans 7", buf, 0.45, 0.45, 0.45,
          PANGO_ALIGN_CENTER);
+}
+
+static void footer(pdf_t *p, const rdata_t *d)
+{
+    char buf[128];
+    snprintf(buf, sizeof buf, "patient %s", d->patient);
+    footer_text(p, buf);
 }
 
 static void new_page(pdf_t *p, const rdata_t *d)
@@ -272,26 +291,14 @@ static void draw_surface(pdf_t *p, cairo_surface_t *s, double x, double y, doubl
     cairo_stroke(p->cr);
 }
 
-/* Analyse a photo again for its detections and draw them on it. */
-static cairo_surface_t *photo_panel(const rdata_t *d, const rcell_t *c, unsigned kinds,
-                                    sk_analyzer_t *an, double mm_per_px)
+/* A photo (sRGB planes), optionally with detections drawn on a dimmed copy,
+ * as an embedded-JPEG surface. */
+static cairo_surface_t *image_panel(const sk_image_t *img, const sk_detections_t *det,
+                                    unsigned kinds)
 {
-    char path[4200];
-    snprintf(path, sizeof path, "%s/%s", d->clinic, c->path);
-    sk_analyze_opts_t o;
-    sk_analyze_opts_default(&o);
-    o.mm_per_px = mm_per_px;
-    o.detections = kinds != 0;
-    sk_analysis_t *a = malloc(sizeof *a);
-    if (!a || sk_analyze_photo(an, path, &o, a) < 0) {
-        free(a);
-        return NULL;
-    }
-    free(a);
-    const sk_image_t *img = sk_analyzer_photo(an);
     unsigned char *rgb = NULL;
-    if (kinds) {
-        if (sk_overlay_render(img, sk_analyzer_detections(an), kinds, &rgb) < 0)
+    if (kinds && det) {
+        if (sk_overlay_render(img, det, kinds, &rgb) < 0)
             return NULL;
     } else {
         rgb = malloc((size_t)img->width * img->height * 3);
@@ -302,12 +309,85 @@ static cairo_surface_t *photo_panel(const rdata_t *d, const rcell_t *c, unsigned
                 for (int k = 0; k < 3; k++) {
                     float v = sk_image_plane(img, k)[(size_t)y * img->stride + x];
                     rgb[((size_t)y * img->width + x) * 3 + k] =
-                        (unsigned char)lroundf(255.0f * (v < 0 ? 0 : v > 1 ? 1 : v));
+                        (unsigned char)lroundf(255.0f * (v < 0   ? 0
+                                                         : v > 1 ? 1
+                                                                 : v));
                 }
     }
     cairo_surface_t *s = photo_surface(rgb, img->width, img->height, 900);
     free(rgb);
     return s;
+}
+
+static const unsigned OV_KINDS[2] = {
+    (1u << SK_DET_PORE) | (1u << SK_DET_WRINKLE),
+    (1u << SK_DET_SPOT) | (1u << SK_DET_REDNESS) | (1u << SK_DET_SCAR),
+};
+
+static void vcomp_free(vcomp_t *vc)
+{
+    for (int k = 0; k < 2; k++) {
+        if (vc->photo[k])
+            cairo_surface_destroy(vc->photo[k]);
+        if (vc->overlay[k])
+            cairo_surface_destroy(vc->overlay[k]);
+    }
+    free(vc->r);
+    memset(vc, 0, sizeof *vc);
+}
+
+/* Panels without alignment: the baseline as captured, and the follow-up
+ * (or, with after NULL, the baseline again) with its overlays. */
+static void as_captured(sk_analyzer_t *an, const char *before, const char *after, double mm,
+                        vcomp_t *vc)
+{
+    const char *paths[2] = {before, after ? after : before};
+    for (int k = 0; k < 2; k++) {
+        sk_analyze_opts_t ao;
+        sk_analyze_opts_default(&ao);
+        ao.mm_per_px = mm;
+        ao.detections = k == 1;
+        sk_analysis_t *a = malloc(sizeof *a);
+        if (a && sk_analyze_photo(an, paths[k], &ao, a) == SK_OK) {
+            if (k == 0 || after)
+                vc->photo[k] = image_panel(sk_analyzer_photo(an), NULL, 0);
+            if (k == 1)
+                for (int j = 0; j < 2; j++)
+                    vc->overlay[j] =
+                        image_panel(sk_analyzer_photo(an), sk_analyzer_detections(an), OV_KINDS[j]);
+        }
+        free(a);
+    }
+}
+
+/* Compare two photos and keep the panels: baseline and aligned follow-up,
+ * and the follow-up's overlays (baseline frame). When the pair cannot be
+ * compared, vc->why says why and the photos are shown as captured. */
+static void compare_pair(sk_comparer_t *cmp, sk_analyzer_t *an, const char *before,
+                         const char *after, double mm, const sk_noise_t *noise, vcomp_t *vc)
+{
+    memset(vc, 0, sizeof *vc);
+    vc->r = calloc(1, sizeof *vc->r);
+    if (!vc->r) {
+        snprintf(vc->why, sizeof vc->why, "out of memory");
+        return;
+    }
+    sk_compare_opts_t o;
+    sk_compare_opts_default(&o);
+    o.mm_per_px = mm;
+    o.detections = 1;
+    o.noise = noise;
+    if (sk_compare_photos(cmp, before, after, &o, vc->r) == SK_OK) {
+        vc->ok = 1;
+        vc->photo[0] = image_panel(sk_comparer_before(cmp), NULL, 0);
+        vc->photo[1] = image_panel(sk_comparer_after_aligned(cmp), NULL, 0);
+        for (int k = 0; k < 2; k++)
+            vc->overlay[k] = image_panel(sk_comparer_after_aligned(cmp),
+                                         sk_comparer_detections(cmp, 1), OV_KINDS[k]);
+        return;
+    }
+    snprintf(vc->why, sizeof vc->why, "%s", sk_error_message());
+    as_captured(an, before, after, mm, vc);
 }
 
 /* --------------------------------------------------------------- labels */
@@ -352,9 +432,9 @@ static const char *label_of(const char *name)
     return name;
 }
 
-static const char *const headline[] = {"pores.count",        "wrinkles.total_length",
-                                       "pigment.spot_area_pct", "redness.area_pct",
-                                       "texture.rq",          "scars.severity"};
+static const char *const headline[] = {
+    "pores.count", "wrinkles.total_length", "pigment.spot_area_pct", "redness.area_pct",
+    "texture.rq",  "scars.severity"};
 #define N_HEADLINE 6
 
 static void fmt_value(double v, const char *unit, char *buf, size_t len)
@@ -364,10 +444,10 @@ static void fmt_value(double v, const char *unit, char *buf, size_t len)
         return;
     }
     double a = fabs(v);
-    const char *u = strcmp(unit, "count") == 0 || strcmp(unit, "index") == 0 ||
-                            strcmp(unit, "fraction") == 0
-                        ? ""
-                        : unit;
+    const char *u =
+        strcmp(unit, "count") == 0 || strcmp(unit, "index") == 0 || strcmp(unit, "fraction") == 0
+            ? ""
+            : unit;
     if (a >= 100 || (strcmp(unit, "count") == 0))
         snprintf(buf, len, "%.0f %s", v, u);
     else if (a >= 10)
@@ -376,28 +456,50 @@ static void fmt_value(double v, const char *unit, char *buf, size_t len)
         snprintf(buf, len, "%.2f %s", v, u);
 }
 
-/* Percentage change, with colour by direction: green when better. */
-static void fmt_change(double from, double to, int better, char *buf, size_t len, double rgb[3])
+/* A change, marked "●" and coloured by direction (green better, red worse)
+ * only when it is beyond the metric's repeatability limit (beyond = 1);
+ * grey when within noise (0); dark when unknown (-1). */
+static void fmt_change(double from, double to, int better, int beyond, char *buf, size_t len,
+                       double rgb[3])
 {
-    rgb[0] = rgb[1] = rgb[2] = 0.2;
+    rgb[0] = rgb[1] = rgb[2] = beyond == 0 ? 0.55 : 0.2;
     if (!isfinite(from) || !isfinite(to)) {
         snprintf(buf, len, "—");
         return;
     }
     double dv = to - from;
+    const char *mark = beyond == 1 ? " ●" : "";
     if (better == 0)
-        snprintf(buf, len, "%+.2g", dv); /* neutral (tone, correlation): absolute */
+        snprintf(buf, len, "%+.2g%s", dv, mark); /* neutral (tone, correlation): absolute */
     else if (fabs(from) > 1e-9)
-        snprintf(buf, len, "%+.0f %%", 100.0 * dv / fabs(from));
+        snprintf(buf, len, "%+.0f %%%s", 100.0 * dv / fabs(from), mark);
     else
-        snprintf(buf, len, "%+.2g", dv);
-    double rel = fabs(from) > 1e-9 ? fabs(dv / from) : fabs(dv);
-    if (better != 0 && rel >= 0.01) {
+        snprintf(buf, len, "%+.2g%s", dv, mark);
+    if (better != 0 && beyond == 1) {
         int good = (dv < 0) == (better < 0);
         rgb[0] = good ? 0.05 : 0.75;
         rgb[1] = good ? 0.5 : 0.1;
         rgb[2] = good ? 0.2 : 0.1;
     }
+}
+
+/* Beyond noise between two stored values (1, 0, or -1 when unknown). */
+static int beyond_stored(const sk_noise_t *noise, const char *name, double a, double b)
+{
+    double lim = sk_noise_limit(noise, name, 0.5 * (a + b));
+    if (!isfinite(lim) || !isfinite(a) || !isfinite(b))
+        return -1;
+    return fabs(b - a) > lim;
+}
+
+static const sk_compare_metric_t *cmp_metric(const vcomp_t *vc, const char *name)
+{
+    if (!vc || !vc->ok)
+        return NULL;
+    for (int i = 0; i < vc->r->count; i++)
+        if (strcmp(vc->r->m[i].name, name) == 0)
+            return &vc->r->m[i];
+    return NULL;
 }
 
 /* ---------------------------------------------------------------- pages */
@@ -413,15 +515,15 @@ static double days_between(const char *a, const char *b)
     return difftime(timegm(&tb), timegm(&ta)) / 86400.0;
 }
 
-static void cover_page(pdf_t *p, const rdata_t *d)
+static void cover_page(pdf_t *p, const rdata_t *d, const vcomp_t *vcs)
 {
     double y = MARGIN;
-    text(p, MARGIN, y, PAGE_W - 2 * MARGIN, "Sans Bold 18", "Skin progress report", 0.1, 0.2,
-         0.35, PANGO_ALIGN_LEFT);
+    text(p, MARGIN, y, PAGE_W - 2 * MARGIN, "Sans Bold 18", "Skin progress report", 0.1, 0.2, 0.35,
+         PANGO_ALIGN_LEFT);
     y += 30;
     char buf[2048];
-    snprintf(buf, sizeof buf, "Patient %s%s%s", d->patient,
-             d->info.display_name[0] ? " — " : "", d->info.display_name);
+    snprintf(buf, sizeof buf, "Patient %s%s%s", d->patient, d->info.display_name[0] ? " — " : "",
+             d->info.display_name);
     text(p, MARGIN, y, PAGE_W - 2 * MARGIN, "Sans Bold 12", buf, 0.1, 0.1, 0.1, PANGO_ALIGN_LEFT);
     y += text_h(p, PAGE_W - 2 * MARGIN, "Sans Bold 12", buf) + 4;
     if (d->info.treatment[0]) {
@@ -460,8 +562,8 @@ static void cover_page(pdf_t *p, const rdata_t *d)
     y += 50;
 
     /* headline summary */
-    text(p, MARGIN, y, PAGE_W - 2 * MARGIN, "Sans Bold 12", "Summary since the first session",
-         0.1, 0.2, 0.35, PANGO_ALIGN_LEFT);
+    text(p, MARGIN, y, PAGE_W - 2 * MARGIN, "Sans Bold 12", "Summary since the first session", 0.1,
+         0.2, 0.35, PANGO_ALIGN_LEFT);
     y += 20;
     if (d->n_sessions < 2) {
         text(p, MARGIN, y, PAGE_W - 2 * MARGIN, "Sans 10",
@@ -476,32 +578,47 @@ static void cover_page(pdf_t *p, const rdata_t *d)
         if (b < 0 || l == b) {
             snprintf(buf, sizeof buf, "%s: not enough scored sessions to compare", d->view[v]);
         } else {
-            size_t n = (size_t)snprintf(buf, sizeof buf, "%s (%s → %s): ", d->view[v],
-                                        d->date[b], d->date[l]);
+            size_t n = (size_t)snprintf(buf, sizeof buf, "%s (%s → %s): ", d->view[v], d->date[b],
+                                        d->date[l]);
             int any = 0;
+            const vcomp_t *vc = &vcs[v];
             for (int k = 0; k < N_HEADLINE && n < sizeof buf; k++) {
-                const rmetric_t *m0 = find_metric(&d->cell[b][v], headline[k]);
-                const rmetric_t *m1 = find_metric(&d->cell[l][v], headline[k]);
-                if (!m0 || !m1 || !isfinite(m0->value) || !isfinite(m1->value) ||
-                    fabs(m0->value) < 1e-9)
+                const sk_compare_metric_t *cm = cmp_metric(vc, headline[k]);
+                double a0, a1;
+                int beyond;
+                if (cm) {
+                    a0 = cm->before, a1 = cm->after, beyond = cm->beyond_noise;
+                } else {
+                    const rmetric_t *m0 = find_metric(&d->cell[b][v], headline[k]);
+                    const rmetric_t *m1 = find_metric(&d->cell[l][v], headline[k]);
+                    a0 = m0 ? m0->value : NAN, a1 = m1 ? m1->value : NAN;
+                    beyond = beyond_stored(&d->noise, headline[k], a0, a1);
+                }
+                if (!isfinite(a0) || !isfinite(a1) || fabs(a0) < 1e-9)
                     continue;
-                double pc = 100.0 * (m1->value - m0->value) / fabs(m0->value);
-                n += (size_t)snprintf(buf + n, sizeof buf - n, "%s%s %+.0f %%", any ? ", " : "",
-                                      label_of(headline[k]), pc);
+                double pc = 100.0 * (a1 - a0) / fabs(a0);
+                n += (size_t)snprintf(buf + n, sizeof buf - n, "%s%s %+.0f %%%s", any ? "; " : "",
+                                      label_of(headline[k]), pc,
+                                      beyond == 1   ? " (beyond noise)"
+                                      : beyond == 0 ? " (within noise)"
+                                                    : "");
                 any = 1;
             }
             if (!any)
-                snprintf(buf + n, sizeof buf - n, "no comparable metrics");
+                n += (size_t)snprintf(buf + n, sizeof buf - n, "no comparable metrics");
+            if (!vc->ok && n < sizeof buf)
+                snprintf(buf + n, sizeof buf - n, " — photos not aligned: %s", vc->why);
         }
-        text(p, MARGIN, y, PAGE_W - 2 * MARGIN, "Sans 10", buf, 0.15, 0.15, 0.15,
-             PANGO_ALIGN_LEFT);
+        text(p, MARGIN, y, PAGE_W - 2 * MARGIN, "Sans 10", buf, 0.15, 0.15, 0.15, PANGO_ALIGN_LEFT);
         y += text_h(p, PAGE_W - 2 * MARGIN, "Sans 10", buf) + 6;
     }
     y += 6;
     const char *note = "Negative changes in pores, wrinkles, spots, redness, roughness and scars "
-                       "mean improvement. Whether a change exceeds the measured repeatability of "
-                       "re-taking the photo is not yet marked in this version: treat changes of a "
-                       "few per cent as within noise (see Method and limits).";
+                       "mean improvement. The latest photo of each view is aligned to the "
+                       "baseline and both are measured on the skin they share. \"Beyond noise\": "
+                       "the change is larger than the metric's repeatability limit, measured on "
+                       "repeated captures of unchanged skin (a change within noise may be real "
+                       "but cannot be told from re-taking the photo).";
     text(p, MARGIN, y, PAGE_W - 2 * MARGIN, "Sans Italic 8.5", note, 0.35, 0.35, 0.35,
          PANGO_ALIGN_LEFT);
     y += text_h(p, PAGE_W - 2 * MARGIN, "Sans Italic 8.5", note) + 18;
@@ -537,8 +654,8 @@ static void cover_page(pdf_t *p, const rdata_t *d)
              "No capture problems were flagged for any photo.", 0.2, 0.4, 0.2, PANGO_ALIGN_LEFT);
 }
 
-static void trend_chart(pdf_t *p, const rdata_t *d, int v, const char *metric, double x,
-                        double y, double w, double h)
+static void trend_chart(pdf_t *p, const rdata_t *d, int v, const char *metric, double x, double y,
+                        double w, double h)
 {
     double vals[MAX_SESSIONS], days[MAX_SESSIONS];
     int n = 0;
@@ -612,67 +729,9 @@ static void trend_chart(pdf_t *p, const rdata_t *d, int v, const char *metric, d
     }
 }
 
-static void view_pages(pdf_t *p, const rdata_t *d, int v, sk_analyzer_t *an)
+/* The overlay legend, one row at y. */
+static void legend(pdf_t *p, double y)
 {
-    int b, l;
-    baseline_latest(d, v, &b, &l);
-    new_page(p, d);
-    double y = MARGIN;
-    char buf[512];
-    snprintf(buf, sizeof buf, "View: %s", d->view[v]);
-    text(p, MARGIN, y, PAGE_W - 2 * MARGIN, "Sans Bold 14", buf, 0.1, 0.2, 0.35,
-         PANGO_ALIGN_LEFT);
-    y += 24;
-    if (b < 0) {
-        text(p, MARGIN, y, PAGE_W - 2 * MARGIN, "Sans 10",
-             "No photo of this view could be scored.", 0.5, 0.2, 0.1, PANGO_ALIGN_LEFT);
-        return;
-    }
-    double mm = d->info.has_file > 0 ? sk_patient_mm_per_px(&d->info, d->view[v]) : 0;
-    /* photos: baseline and latest, then overlays of the latest */
-    double pw = (PAGE_W - 2 * MARGIN - 10) / 2, ph = pw * 0.75;
-    cairo_surface_t *s0 = photo_panel(d, &d->cell[b][v], 0, an, mm);
-    cairo_surface_t *s1 = l != b ? photo_panel(d, &d->cell[l][v], 0, an, mm) : NULL;
-    if (s0)
-        draw_surface(p, s0, MARGIN, y + 12, pw, ph);
-    if (s1)
-        draw_surface(p, s1, MARGIN + pw + 10, y + 12, pw, ph);
-    snprintf(buf, sizeof buf, "Baseline %s", d->session[b]);
-    text(p, MARGIN, y, pw, "Sans Bold 8", buf, 0.2, 0.2, 0.2, PANGO_ALIGN_CENTER);
-    if (l != b) {
-        snprintf(buf, sizeof buf, "Latest %s", d->session[l]);
-        text(p, MARGIN + pw + 10, y, pw, "Sans Bold 8", buf, 0.2, 0.2, 0.2, PANGO_ALIGN_CENTER);
-    } else {
-        text(p, MARGIN + pw + 10, y + ph / 2, pw, "Sans 9",
-             "One session only: no comparison yet.", 0.4, 0.4, 0.4, PANGO_ALIGN_CENTER);
-    }
-    if (s0)
-        cairo_surface_destroy(s0);
-    if (s1)
-        cairo_surface_destroy(s1);
-    y += ph + 20;
-    text(p, MARGIN, y, PAGE_W - 2 * MARGIN, "Sans 7.5",
-         "Photos as captured (the two sessions are not aligned to each other in this version).",
-         0.45, 0.45, 0.45, PANGO_ALIGN_LEFT);
-    y += 14;
-    /* overlays of the latest photo */
-    const struct {
-        unsigned kinds;
-        const char *title;
-    } ov[] = {{(1u << SK_DET_PORE) | (1u << SK_DET_WRINKLE), "Pores and wrinkles"},
-              {(1u << SK_DET_SPOT) | (1u << SK_DET_REDNESS) | (1u << SK_DET_SCAR),
-               "Spots, redness and scars"}};
-    for (int k = 0; k < 2; k++) {
-        cairo_surface_t *s = photo_panel(d, &d->cell[l][v], ov[k].kinds, an, mm);
-        double x = MARGIN + k * (pw + 10);
-        text(p, x, y, pw, "Sans Bold 8", ov[k].title, 0.2, 0.2, 0.2, PANGO_ALIGN_CENTER);
-        if (s) {
-            draw_surface(p, s, x, y + 12, pw, ph);
-            cairo_surface_destroy(s);
-        }
-    }
-    y += ph + 16;
-    /* legend */
     const struct {
         sk_detection_kind k;
         const char *name;
@@ -691,12 +750,98 @@ static void view_pages(pdf_t *p, const rdata_t *d, int v, sk_analyzer_t *an)
         text(p, lx + 13, y, 90, "Sans 7.5", leg[i].name, 0.2, 0.2, 0.2, PANGO_ALIGN_LEFT);
         lx += 100;
     }
-    y += 20;
+}
+
+/* "pigment.,redness." -> "pigment, redness" */
+static void families_text(const char *list, char *out, size_t len)
+{
+    size_t n = 0;
+    for (const char *q = list; *q && n + 3 < len; q++) {
+        if (*q == '.')
+            continue;
+        out[n++] = *q;
+        if (*q == ',')
+            out[n++] = ' ';
+    }
+    out[n] = '\0';
+}
+
+/* Side-by-side photos and overlays of a comparison; returns the new y. */
+static double pair_panels(pdf_t *p, const vcomp_t *vc, const char *left, const char *right,
+                          double y)
+{
+    double pw = (PAGE_W - 2 * MARGIN - 10) / 2, ph = pw * 0.75;
+    const char *titles[4] = {left, right, "Pores and wrinkles (latest)",
+                             "Spots, redness and scars (latest)"};
+    cairo_surface_t *const panels[4] = {vc->photo[0], vc->photo[1], vc->overlay[0], vc->overlay[1]};
+    for (int k = 0; k < 4; k++) {
+        double x = MARGIN + (k % 2) * (pw + 10), yy = y + (k / 2) * (ph + 18);
+        text(p, x, yy, pw, "Sans Bold 8", titles[k], 0.2, 0.2, 0.2, PANGO_ALIGN_CENTER);
+        if (panels[k])
+            draw_surface(p, panels[k], x, yy + 12, pw, ph);
+        else
+            text(p, x, yy + ph / 2, pw, "Sans 8", "could not be drawn", 0.5, 0.3, 0.2,
+                 PANGO_ALIGN_CENTER);
+    }
+    y += 2 * (ph + 18);
+    char buf[600];
+    if (vc->ok)
+        snprintf(buf, sizeof buf,
+                 "The latest photo is aligned to the baseline (rotation %.1f°, scale %.3f, shift "
+                 "%.0f, %.0f px) and colour-normalised on %s; metrics are measured on the skin "
+                 "both photos show (%.0f %% of the baseline's skin).",
+                 vc->r->reg.rotation_deg, vc->r->reg.scale, vc->r->reg.tx, vc->r->reg.ty,
+                 vc->r->norm == SK_NORM_CARD ? "the grey card" : "the common skin",
+                 100 * vc->r->common_fraction);
+    else
+        snprintf(buf, sizeof buf, "Photos as captured: they could not be aligned (%s).", vc->why);
+    text(p, MARGIN, y, PAGE_W - 2 * MARGIN, "Sans 7.5", buf, vc->ok ? 0.4 : 0.6, 0.4,
+         vc->ok ? 0.4 : 0.1, PANGO_ALIGN_LEFT);
+    y += text_h(p, PAGE_W - 2 * MARGIN, "Sans 7.5", buf) + 4;
+    if (vc->ok)
+        for (int b = 0; b < SK_PAIR_FLAG_COUNT; b++)
+            if (vc->r->pair_flags & (1u << b)) {
+                char fam[128];
+                families_text(sk_pair_flag_affects(1u << b), fam, sizeof fam);
+                snprintf(buf, sizeof buf,
+                         "Capture mismatch (%s): changes in %s are unreliable for this pair.",
+                         sk_pair_flag_name(1u << b), fam);
+                text(p, MARGIN, y, PAGE_W - 2 * MARGIN, "Sans 7.5", buf, 0.6, 0.3, 0.05,
+                     PANGO_ALIGN_LEFT);
+                y += 11;
+            }
+    legend(p, y);
+    return y + 18;
+}
+
+static void view_pages(pdf_t *p, const rdata_t *d, int v, const vcomp_t *vc)
+{
+    int b, l;
+    baseline_latest(d, v, &b, &l);
+    new_page(p, d);
+    double y = MARGIN;
+    char buf[512], left[128], right[128];
+    snprintf(buf, sizeof buf, "View: %s", d->view[v]);
+    text(p, MARGIN, y, PAGE_W - 2 * MARGIN, "Sans Bold 14", buf, 0.1, 0.2, 0.35, PANGO_ALIGN_LEFT);
+    y += 24;
+    if (b < 0) {
+        text(p, MARGIN, y, PAGE_W - 2 * MARGIN, "Sans 10", "No photo of this view could be scored.",
+             0.5, 0.2, 0.1, PANGO_ALIGN_LEFT);
+        return;
+    }
+    snprintf(left, sizeof left, "Baseline %s", d->session[b]);
+    if (l != b) {
+        snprintf(right, sizeof right, "Latest %s%s", d->session[l], vc->ok ? ", aligned" : "");
+        y = pair_panels(p, vc, left, right, y);
+    } else {
+        /* one session: the baseline and its overlays */
+        y = pair_panels(p, vc, left, "One session only: no comparison yet", y);
+    }
     /* trend charts of the headline metrics */
     text(p, MARGIN, y, PAGE_W - 2 * MARGIN, "Sans Bold 10", "Trends across sessions", 0.1, 0.2,
          0.35, PANGO_ALIGN_LEFT);
     y += 16;
-    double cw = (PAGE_W - 2 * MARGIN) / 3, ch = 78;
+    double cw = (PAGE_W - 2 * MARGIN) / 3, ch = 70;
     for (int k = 0; k < N_HEADLINE; k++)
         trend_chart(p, d, v, headline[k], MARGIN + (k % 3) * cw, y + (k / 3) * (ch + 6), cw - 8,
                     ch);
@@ -705,19 +850,17 @@ static void view_pages(pdf_t *p, const rdata_t *d, int v, sk_analyzer_t *an)
     new_page(p, d);
     y = MARGIN;
     snprintf(buf, sizeof buf, "View: %s — metrics", d->view[v]);
-    text(p, MARGIN, y, PAGE_W - 2 * MARGIN, "Sans Bold 14", buf, 0.1, 0.2, 0.35,
-         PANGO_ALIGN_LEFT);
+    text(p, MARGIN, y, PAGE_W - 2 * MARGIN, "Sans Bold 14", buf, 0.1, 0.2, 0.35, PANGO_ALIGN_LEFT);
     y += 26;
     int prev = -1;
     for (int s = l - 1; s >= 0; s--)
-        if (s != l && d->cell[s][v].present && strcmp(d->cell[s][v].status, "scored") == 0) {
+        if (d->cell[s][v].present && strcmp(d->cell[s][v].status, "scored") == 0) {
             prev = s;
             break;
         }
-    const double col[6] = {MARGIN, MARGIN + 150, MARGIN + 235, MARGIN + 320, MARGIN + 390,
-                           MARGIN + 460};
-    const char *head[6] = {"Metric", "Baseline", "Latest", "Δ baseline", "Δ previous",
-                           "Better"};
+    const double col[6] = {MARGIN,       MARGIN + 150, MARGIN + 235,
+                           MARGIN + 320, MARGIN + 400, MARGIN + 470};
+    const char *head[6] = {"Metric", "Baseline", "Latest", "Δ baseline", "Δ previous", "Better"};
     for (int k = 0; k < 6; k++)
         text(p, col[k], y, 80, "Sans Bold 8", head[k], 0.1, 0.1, 0.1, PANGO_ALIGN_LEFT);
     y += 14;
@@ -729,12 +872,13 @@ static void view_pages(pdf_t *p, const rdata_t *d, int v, sk_analyzer_t *an)
     y += 3;
     const rcell_t *cb = &d->cell[b][v], *cl = &d->cell[l][v];
     int row = 0;
-    for (int i = 0; i < cl->nm && y < PAGE_H - 70; i++) {
+    for (int i = 0; i < cl->nm && y < PAGE_H - 90; i++) {
         const rmetric_t *ml = &cl->m[i];
         if (strncmp(ml->name, "qc.", 3) == 0)
             continue;
         const rmetric_t *mb = find_metric(cb, ml->name);
         const rmetric_t *mp = prev >= 0 ? find_metric(&d->cell[prev][v], ml->name) : NULL;
+        const sk_compare_metric_t *cm = l != b ? cmp_metric(vc, ml->name) : NULL;
         if (row++ % 2) {
             cairo_set_source_rgb(p->cr, 0.95, 0.96, 0.98);
             cairo_rectangle(p->cr, MARGIN, y - 1, PAGE_W - 2 * MARGIN, 13);
@@ -742,29 +886,42 @@ static void view_pages(pdf_t *p, const rdata_t *d, int v, sk_analyzer_t *an)
         }
         char v0[48], v1[48], c0[48], c1[48];
         double rgb0[3], rgb1[3];
-        fmt_value(mb ? mb->value : NAN, ml->unit, v0, sizeof v0);
-        fmt_value(ml->value, ml->unit, v1, sizeof v1);
-        if (l != b)
-            fmt_change(mb ? mb->value : NAN, ml->value, ml->better, c0, sizeof c0, rgb0);
+        double b0 = cm ? cm->before : mb ? mb->value : NAN, l0 = cm ? cm->after : ml->value;
+        fmt_value(b0, ml->unit, v0, sizeof v0);
+        fmt_value(l0, ml->unit, v1, sizeof v1);
+        if (cm && cm->note && isfinite(cm->delta) && strstr(cm->note, "grey card"))
+            snprintf(c0, sizeof c0, "—"), rgb0[0] = rgb0[1] = rgb0[2] = 0.4;
+        else if (l != b)
+            fmt_change(b0, l0, ml->better,
+                       cm ? cm->beyond_noise : beyond_stored(&d->noise, ml->name, b0, l0), c0,
+                       sizeof c0, rgb0);
         else
             snprintf(c0, sizeof c0, "—"), rgb0[0] = rgb0[1] = rgb0[2] = 0.4;
-        fmt_change(mp ? mp->value : NAN, ml->value, ml->better, c1, sizeof c1, rgb1);
+        double pv = mp ? mp->value : NAN;
+        fmt_change(pv, ml->value, ml->better, beyond_stored(&d->noise, ml->name, pv, ml->value), c1,
+                   sizeof c1, rgb1);
         text(p, col[0], y, 148, "Sans 8", label_of(ml->name), 0.1, 0.1, 0.1, PANGO_ALIGN_LEFT);
         text(p, col[1], y, 84, "Sans 8", v0, 0.2, 0.2, 0.2, PANGO_ALIGN_LEFT);
         text(p, col[2], y, 84, "Sans 8", v1, 0.2, 0.2, 0.2, PANGO_ALIGN_LEFT);
-        text(p, col[3], y, 62, "Sans 8", c0, rgb0[0], rgb0[1], rgb0[2], PANGO_ALIGN_LEFT);
-        text(p, col[4], y, 62, "Sans 8", c1, rgb1[0], rgb1[1], rgb1[2], PANGO_ALIGN_LEFT);
+        text(p, col[3], y, 78, "Sans 8", c0, rgb0[0], rgb0[1], rgb0[2], PANGO_ALIGN_LEFT);
+        text(p, col[4], y, 68, "Sans 8", c1, rgb1[0], rgb1[1], rgb1[2], PANGO_ALIGN_LEFT);
         text(p, col[5], y, 60, "Sans 8",
-             ml->better < 0 ? "lower" : ml->better > 0 ? "higher" : "—", 0.4, 0.4, 0.4,
-             PANGO_ALIGN_LEFT);
+             ml->better < 0   ? "lower"
+             : ml->better > 0 ? "higher"
+                              : "—",
+             0.4, 0.4, 0.4, PANGO_ALIGN_LEFT);
         y += 13;
     }
     y += 8;
-    text(p, MARGIN, y, PAGE_W - 2 * MARGIN, "Sans Italic 7.5",
-         "Green: changed in the better direction; red: in the worse direction (changes under 1 % "
-         "are not coloured). \"—\": not measurable on this photo (for example pores need a "
-         "photo of at least 0.05 mm per pixel).",
-         0.4, 0.4, 0.4, PANGO_ALIGN_LEFT);
+    const char *foot =
+        "● beyond noise: the change exceeds the metric's repeatability limit (1.96·√2 × the "
+        "within-subject SD of re-captures of unchanged skin); green when better, red when worse. "
+        "Grey: within noise. Baseline, latest and Δ baseline: the latest photo aligned to the "
+        "baseline and both measured on the skin they share. Δ previous: the two sessions' "
+        "whole-photo scores. \"—\": not measurable (for example pores need at least 0.05 mm per "
+        "pixel), or skin tone compared without a grey card.";
+    text(p, MARGIN, y, PAGE_W - 2 * MARGIN, "Sans Italic 7.5", foot, 0.4, 0.4, 0.4,
+         PANGO_ALIGN_LEFT);
 }
 
 static void method_page(pdf_t *p, const rdata_t *d)
@@ -790,8 +947,13 @@ static void method_page(pdf_t *p, const rdata_t *d)
         "A two-dimensional photo gives only a proxy of depth: scar and wrinkle depth figures "
         "follow shading and change with lighting. Absolute colour figures (skin tone, melanin "
         "and erythema indices) depend on the camera, the light and white balance; compare them "
-        "only between photos taken the same way, ideally with a grey card in view. Changes of a "
-        "few per cent are within the noise of re-taking a photo. Capture problems (exposure, "
+        "only between photos taken the same way, ideally with a grey card in view. A "
+        "change counts as real only when it exceeds the metric's repeatability limit, measured by "
+        "the project on repeated captures of unchanged skin (shifted, turned, re-exposed, "
+        "re-compressed); changes within it cannot be told from re-taking the photo. The "
+        "latest photo of each view is aligned to the baseline and both are measured on the "
+        "skin they share, after normalising the follow-up's colour to the baseline's. Capture "
+        "problems (exposure, "
         "blur, clipping) are listed on the first page; photos that could not be scored are "
         "listed with the reason.\n\n"
         "Photos are never modified: the library keeps the clinic's originals (stripped of "
@@ -823,11 +985,40 @@ int sk_report_patient(const char *clinic, const char *db_path, const char *patie
         free(d);
         return rc;
     }
+    sk_comparer_t *cmp = NULL;
+    vcomp_t *vcs = calloc(MAX_VIEWS, sizeof *vcs);
+    if (!vcs || (rc = sk_noise_load(NULL, &d->noise)) < 0 || (rc = sk_comparer_new(&cmp)) < 0) {
+        if (!vcs)
+            rc = sk_error_set(SK_ERR_NOMEM, "report: out of memory");
+        free(vcs);
+        sk_analyzer_free(an);
+        free(d);
+        return rc;
+    }
+    /* each view: its latest photo aligned to its baseline */
+    for (int v = 0; v < d->n_views; v++) {
+        int b, l;
+        baseline_latest(d, v, &b, &l);
+        if (b < 0)
+            continue;
+        double mm = d->info.has_file > 0 ? sk_patient_mm_per_px(&d->info, d->view[v]) : 0;
+        char pb[4200], pl[4200];
+        snprintf(pb, sizeof pb, "%s/%s", clinic, d->cell[b][v].path);
+        snprintf(pl, sizeof pl, "%s/%s", clinic, d->cell[l][v].path);
+        if (l != b)
+            compare_pair(cmp, an, pb, pl, mm, &d->noise, &vcs[v]);
+        else
+            as_captured(an, pb, NULL, mm, &vcs[v]);
+    }
+    sk_comparer_free(cmp);
     char tmp[4200];
     snprintf(tmp, sizeof tmp, "%s.tmp-%ld", out_pdf, (long)getpid());
     cairo_surface_t *surf = cairo_pdf_surface_create(tmp, PAGE_W, PAGE_H);
     if (cairo_surface_status(surf) != CAIRO_STATUS_SUCCESS) {
         cairo_surface_destroy(surf);
+        for (int v = 0; v < MAX_VIEWS; v++)
+            vcomp_free(&vcs[v]);
+        free(vcs);
         sk_analyzer_free(an);
         free(d);
         return sk_error_set(SK_ERR_IO, "%s: cannot write the report",
@@ -840,9 +1031,9 @@ int sk_report_patient(const char *clinic, const char *db_path, const char *patie
     pdf_t p = {cairo_create(surf), NULL, 0};
     p.layout = pango_cairo_create_layout(p.cr);
     new_page(&p, d);
-    cover_page(&p, d);
+    cover_page(&p, d, vcs);
     for (int v = 0; v < d->n_views; v++)
-        view_pages(&p, d, v, an);
+        view_pages(&p, d, v, &vcs[v]);
     method_page(&p, d);
     footer(&p, d);
     cairo_show_page(p.cr);
@@ -853,6 +1044,9 @@ int sk_report_patient(const char *clinic, const char *db_path, const char *patie
     if (cs == CAIRO_STATUS_SUCCESS)
         cs = cairo_surface_status(surf);
     cairo_surface_destroy(surf);
+    for (int v = 0; v < MAX_VIEWS; v++)
+        vcomp_free(&vcs[v]);
+    free(vcs);
     sk_analyzer_free(an);
     free(d);
     if (cs != CAIRO_STATUS_SUCCESS || rename(tmp, out_pdf) != 0) {
@@ -863,5 +1057,110 @@ int sk_report_patient(const char *clinic, const char *db_path, const char *patie
     }
     if (pages_out)
         *pages_out = p.page;
+    return SK_OK;
+}
+
+/* ------------------------------------------------- one-pair comparison */
+
+int sk_report_compare(const sk_comparer_t *c, const char *before, const char *after,
+                      const sk_compare_result_t *r, const char *pdf_path)
+{
+    char disp[SK_DISPLAY_PATH_MAX], db[SK_DISPLAY_PATH_MAX], da[SK_DISPLAY_PATH_MAX];
+    sk_path_display(pdf_path, disp, sizeof disp);
+    sk_path_display(before, db, sizeof db);
+    sk_path_display(after, da, sizeof da);
+    vcomp_t vc = {.ok = 1, .r = (sk_compare_result_t *)r};
+    vc.photo[0] = image_panel(sk_comparer_before(c), NULL, 0);
+    vc.photo[1] = image_panel(sk_comparer_after_aligned(c), NULL, 0);
+    for (int k = 0; k < 2; k++)
+        vc.overlay[k] =
+            image_panel(sk_comparer_after_aligned(c), sk_comparer_detections(c, 1), OV_KINDS[k]);
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.tmp-%ld", pdf_path, (long)getpid());
+    cairo_surface_t *surf = cairo_pdf_surface_create(tmp, PAGE_W, PAGE_H);
+    if (cairo_surface_status(surf) != CAIRO_STATUS_SUCCESS) {
+        cairo_surface_destroy(surf);
+        vc.r = NULL;
+        vcomp_free(&vc);
+        return sk_error_set(SK_ERR_IO, "%s: cannot write the report", disp);
+    }
+    cairo_pdf_surface_set_metadata(surf, CAIRO_PDF_METADATA_TITLE, "Skin comparison");
+    cairo_pdf_surface_set_metadata(surf, CAIRO_PDF_METADATA_CREATOR, "skintrack");
+    pdf_t p = {cairo_create(surf), NULL, 1};
+    p.layout = pango_cairo_create_layout(p.cr);
+    double y = MARGIN;
+    text(&p, MARGIN, y, PAGE_W - 2 * MARGIN, "Sans Bold 16", "Skin comparison", 0.1, 0.2, 0.35,
+         PANGO_ALIGN_LEFT);
+    y += 26;
+    char buf[1200];
+    snprintf(buf, sizeof buf, "Before: %s\nAfter: %s", db, da);
+    text(&p, MARGIN, y, PAGE_W - 2 * MARGIN, "Sans 8.5", buf, 0.2, 0.2, 0.2, PANGO_ALIGN_LEFT);
+    y += text_h(&p, PAGE_W - 2 * MARGIN, "Sans 8.5", buf) + 8;
+    y = pair_panels(&p, &vc, "Before", "After, aligned", y);
+
+    /* the metric table */
+    footer_text(&p, "comparison");
+    cairo_show_page(p.cr);
+    p.page++;
+    y = MARGIN;
+    text(&p, MARGIN, y, PAGE_W - 2 * MARGIN, "Sans Bold 14", "Metrics", 0.1, 0.2, 0.35,
+         PANGO_ALIGN_LEFT);
+    y += 24;
+    const double col[5] = {MARGIN, MARGIN + 170, MARGIN + 260, MARGIN + 350, MARGIN + 440};
+    const char *head[5] = {"Metric", "Before", "After", "Change", "Limit"};
+    for (int k = 0; k < 5; k++)
+        text(&p, col[k], y, 85, "Sans Bold 8", head[k], 0.1, 0.1, 0.1, PANGO_ALIGN_LEFT);
+    y += 14;
+    for (int i = 0; i < r->count && y < PAGE_H - 110; i++) {
+        const sk_compare_metric_t *m = &r->m[i];
+        if (i % 2) {
+            cairo_set_source_rgb(p.cr, 0.95, 0.96, 0.98);
+            cairo_rectangle(p.cr, MARGIN, y - 1, PAGE_W - 2 * MARGIN, 13);
+            cairo_fill(p.cr);
+        }
+        char v0[48], v1[48], ch[48], lim[48];
+        double rgb[3];
+        fmt_value(m->before, m->unit, v0, sizeof v0);
+        fmt_value(m->after, m->unit, v1, sizeof v1);
+        if (m->note && isfinite(m->delta) && strstr(m->note, "grey card"))
+            snprintf(ch, sizeof ch, "—"), rgb[0] = rgb[1] = rgb[2] = 0.4;
+        else
+            fmt_change(m->before, m->after, m->better, m->beyond_noise, ch, sizeof ch, rgb);
+        if (isfinite(m->limit))
+            snprintf(lim, sizeof lim, "± %.3g", m->limit);
+        else
+            snprintf(lim, sizeof lim, "—");
+        text(&p, col[0], y, 168, "Sans 8", label_of(m->name), 0.1, 0.1, 0.1, PANGO_ALIGN_LEFT);
+        text(&p, col[1], y, 88, "Sans 8", v0, 0.2, 0.2, 0.2, PANGO_ALIGN_LEFT);
+        text(&p, col[2], y, 88, "Sans 8", v1, 0.2, 0.2, 0.2, PANGO_ALIGN_LEFT);
+        text(&p, col[3], y, 88, "Sans 8", ch, rgb[0], rgb[1], rgb[2], PANGO_ALIGN_LEFT);
+        text(&p, col[4], y, 80, "Sans 8", lim, 0.4, 0.4, 0.4, PANGO_ALIGN_LEFT);
+        y += 13;
+    }
+    y += 8;
+    const char *foot =
+        "● beyond noise: the change exceeds the metric's repeatability limit (\"Limit\", in the "
+        "metric's unit: 1.96·√2 × the within-subject SD of re-captures of unchanged skin); green "
+        "when better, red when worse; grey: within noise. Both photos are measured on the skin "
+        "they share after alignment. These are measurements of photographs, not a diagnosis; "
+        "scar and wrinkle depth from a 2-D photo are proxies that follow the lighting.";
+    text(&p, MARGIN, y, PAGE_W - 2 * MARGIN, "Sans Italic 7.5", foot, 0.4, 0.4, 0.4,
+         PANGO_ALIGN_LEFT);
+    footer_text(&p, "comparison");
+    cairo_show_page(p.cr);
+    g_object_unref(p.layout);
+    cairo_status_t cs = cairo_status(p.cr);
+    cairo_destroy(p.cr);
+    cairo_surface_finish(surf);
+    if (cs == CAIRO_STATUS_SUCCESS)
+        cs = cairo_surface_status(surf);
+    cairo_surface_destroy(surf);
+    vc.r = NULL; /* the caller's */
+    vcomp_free(&vc);
+    if (cs != CAIRO_STATUS_SUCCESS || rename(tmp, pdf_path) != 0) {
+        unlink(tmp);
+        return sk_error_set(SK_ERR_IO, "%s: cannot write the report (%s)", disp,
+                            cairo_status_to_string(cs));
+    }
     return SK_OK;
 }

@@ -122,6 +122,12 @@ typedef struct sk_analyze_opts {
     double mm_per_px;      /* physical scale; 0 when unknown */
     const char *mask_path; /* user region mask (white = analyse), or NULL */
     int detections;        /* keep every detection (sk_analyzer_detections) */
+    /* In-memory input (comparison): when `image` is set it is analysed in
+     * place of loading `path` (which then only names it in messages);
+     * `region`, when set, further restricts the analysed pixels (one byte
+     * per pixel of the photo, nonzero = analyse, rows `width` bytes apart). */
+    const sk_image_t *image;
+    const uint8_t *region;
 } sk_analyze_opts_t;
 
 void sk_analyze_opts_default(sk_analyze_opts_t *opts);
@@ -158,6 +164,11 @@ const sk_detections_t *sk_analyzer_detections(const sk_analyzer_t *an);
 
 /* The analyser's last photo as loaded (sRGB planes, orientation applied). */
 const sk_image_t *sk_analyzer_photo(const sk_analyzer_t *an);
+
+/* The skin mask of the analyser's last photo at the models' base scale
+ * (sk_analysis_t.base_width x base_height, one byte per pixel, 1 = skin
+ * inside the analysed region). Valid until the next sk_analyze_photo. */
+const uint8_t *sk_analyzer_skin(sk_analyzer_t *an, int *width, int *height);
 
 /* The analysis as a JSON object (DESIGN §3 shape), with a "detections"
  * array when det is not NULL; newly allocated string freed with free();

@@ -1,0 +1,100 @@
+/* The repeatability (noise) model: per metric, the within-subject SD of
+ * re-captures of the same skin, read from models/repeatability/noise.json
+ * (written by tools/sk_noise; method in docs/COMPARE.md). */
+#include "sk_compare.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+int sk_noise_load(const char *dir, sk_noise_t *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!dir)
+        dir = sk_model_params_dir();
+    char path[4200], disp[SK_DISPLAY_PATH_MAX];
+    snprintf(path, sizeof path, "%s/repeatability/noise.json", dir);
+    sk_path_display(path, disp, sizeof disp);
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        if (errno == ENOENT)
+            return SK_OK; /* no noise model: every limit unknown */
+        return sk_error_set(SK_ERR_IO, "%s: %s", disp, strerror(errno));
+    }
+    fclose(f);
+    json_object *root = json_object_from_file(path);
+    if (!root)
+        return sk_error_set(SK_ERR_FORMAT, "%s: not valid JSON", disp);
+    int rc = SK_OK;
+    json_object *metrics = NULL, *v = NULL;
+    if (!json_object_is_type(root, json_type_object) ||
+        !json_object_object_get_ex(root, "metrics", &metrics) ||
+        !json_object_is_type(metrics, json_type_object)) {
+        rc = sk_error_set(SK_ERR_FORMAT, "%s: needs a \"metrics\" object", disp);
+        goto done;
+    }
+    if (json_object_object_get_ex(root, "version", &v) && json_object_is_type(v, json_type_string))
+        snprintf(out->version, sizeof out->version, "%s", json_object_get_string(v));
+    if (json_object_object_get_ex(root, "model_version", &v) &&
+        json_object_is_type(v, json_type_string))
+        snprintf(out->model_version, sizeof out->model_version, "%s", json_object_get_string(v));
+    json_object_object_foreach(metrics, key, val)
+    {
+        json_object *sw = NULL, *cv = NULL, *n = NULL;
+        if (strlen(key) >= sizeof out->items[0].name) {
+            rc = sk_error_set(SK_ERR_FORMAT, "%s: metric name too long: %.60s", disp, key);
+            goto done;
+        }
+        if (!json_object_is_type(val, json_type_object) ||
+            !json_object_object_get_ex(val, "sw", &sw) ||
+            !json_object_object_get_ex(val, "cv", &cv) ||
+            !(json_object_is_type(sw, json_type_double) ||
+              json_object_is_type(sw, json_type_int)) ||
+            !(json_object_is_type(cv, json_type_double) ||
+              json_object_is_type(cv, json_type_int))) {
+            rc = sk_error_set(SK_ERR_FORMAT, "%s: metrics.%s needs numbers \"sw\" and \"cv\"", disp,
+                              key);
+            goto done;
+        }
+        double s = json_object_get_double(sw), c = json_object_get_double(cv);
+        if (!isfinite(s) || !isfinite(c) || s < 0 || c < 0) {
+            rc = sk_error_set(SK_ERR_FORMAT, "%s: metrics.%s: sw and cv must be >= 0", disp, key);
+            goto done;
+        }
+        if (out->count == SK_NOISE_MAX) {
+            rc = sk_error_set(SK_ERR_TOO_LARGE, "%s: more than %d metrics", disp, SK_NOISE_MAX);
+            goto done;
+        }
+        sk_noise_entry_t *e = &out->items[out->count++];
+        snprintf(e->name, sizeof e->name, "%s", key);
+        e->sw = s;
+        e->cv = c;
+        e->n = json_object_object_get_ex(val, "n", &n) ? json_object_get_int(n) : 0;
+    }
+done:
+    json_object_put(root);
+    if (rc < 0)
+        memset(out, 0, sizeof *out);
+    return rc;
+}
+
+const sk_noise_entry_t *sk_noise_find(const sk_noise_t *noise, const char *name)
+{
+    if (!noise || !name)
+        return NULL;
+    for (int i = 0; i < noise->count; i++)
+        if (strcmp(noise->items[i].name, name) == 0)
+            return &noise->items[i];
+    return NULL;
+}
+
+double sk_noise_limit(const sk_noise_t *noise, const char *name, double level)
+{
+    const sk_noise_entry_t *e = sk_noise_find(noise, name);
+    if (!e || !isfinite(level))
+        return NAN;
+    return 1.96 * sqrt(2.0) * fmax(e->sw, e->cv * fabs(level));
+}
