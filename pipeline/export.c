@@ -1,20 +1,52 @@
 /* skintrack export: every metric of every scored photo, one row per photo and
- * metric, as CSV (RFC 4180) or JSON, for R, Excel or Python. */
-#include "skintrack.h"
+ * metric, with its change since the view's baseline and since the previous
+ * session and whether each change is beyond the metric's repeatability
+ * limit, as CSV (RFC 4180) or JSON, for R, Excel or Python. */
 #include "pstore.h"
+#include "sk_compare.h"
+#include "skintrack.h"
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <json-c/json.h>
 
 static const char *const export_sql =
     "SELECT s.patient_id, s.folder, s.date, p.view, p.path, m.name, m.value, m.unit, "
-    "m.model_version "
+    "m.model_version, "
+    "FIRST_VALUE(m.value) OVER w, LAG(m.value) OVER w, ROW_NUMBER() OVER w "
     "FROM metrics m JOIN photos p ON p.id = m.photo_id JOIN sessions s ON s.id = p.session_id "
     "WHERE (?1 IS NULL OR s.patient_id = ?1) "
+    "WINDOW w AS (PARTITION BY s.patient_id, p.view, m.name ORDER BY s.date, s.folder) "
     "ORDER BY s.patient_id, s.date, s.folder, p.view, m.name";
+
+#define N_BASE_COLS 9
+#define N_COLS 17
+
+/* The change columns of a row: value against a reference (baseline or
+ * previous): reference, delta, percent, beyond noise (1, 0, -1 unknown). */
+typedef struct {
+    double ref, delta, pct;
+    int beyond;
+} change_t;
+
+static change_t change_of(const sk_noise_t *noise, const char *name, double v, int v_null,
+                          double ref, int ref_null)
+{
+    change_t c = {NAN, NAN, NAN, -1};
+    if (ref_null)
+        return c;
+    c.ref = ref;
+    if (v_null)
+        return c;
+    c.delta = v - ref;
+    c.pct = ref != 0 ? 100.0 * c.delta / fabs(ref) : NAN;
+    double lim = sk_noise_limit(noise, name, 0.5 * (v + ref));
+    c.beyond = isfinite(lim) ? fabs(c.delta) > lim : -1;
+    return c;
+}
 
 /* RFC 4180: quote a field holding a comma, quote, CR or LF; double quotes. */
 static void csv_field(FILE *out, const char *s)
@@ -43,6 +75,7 @@ int sk_export(const char *db_path, const char *patient, sk_export_format fmt, FI
         return rc;
     sqlite3 *db = sk_store_db(st);
     sqlite3_stmt *q = NULL;
+    sk_noise_t *noise = NULL;
     size_t rows = 0;
     if (sqlite3_prepare_v2(db, export_sql, -1, &q, NULL) != SQLITE_OK) {
         rc = sk_error_set(SK_ERR_DB, "export: %s", sqlite3_errmsg(db));
@@ -50,10 +83,32 @@ int sk_export(const char *db_path, const char *patient, sk_export_format fmt, FI
     }
     if (patient)
         sqlite3_bind_text(q, 1, patient, -1, SQLITE_TRANSIENT);
-    static const char *const cols[] = {"patient", "session", "date", "view", "photo",
-                                       "metric", "value", "unit", "model_version"};
+    static const char *const cols[N_COLS] = {"patient",
+                                             "session",
+                                             "date",
+                                             "view",
+                                             "photo",
+                                             "metric",
+                                             "value",
+                                             "unit",
+                                             "model_version",
+                                             "baseline_value",
+                                             "delta_baseline",
+                                             "pct_baseline",
+                                             "beyond_noise_baseline",
+                                             "previous_value",
+                                             "delta_previous",
+                                             "pct_previous",
+                                             "beyond_noise_previous"};
+    noise = calloc(1, sizeof *noise);
+    if (!noise) {
+        rc = sk_error_set(SK_ERR_NOMEM, "export: out of memory");
+        goto done;
+    }
+    if ((rc = sk_noise_load(NULL, noise)) < 0)
+        goto done;
     if (fmt == SK_EXPORT_CSV) {
-        for (int c = 0; c < 9; c++)
+        for (int c = 0; c < N_COLS; c++)
             fprintf(out, "%s%s", c ? "," : "", cols[c]);
         fputs("\r\n", out);
     } else {
@@ -61,13 +116,38 @@ int sk_export(const char *db_path, const char *patient, sk_export_format fmt, FI
     }
     int step;
     while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(q, 5);
+        double v = sqlite3_column_double(q, 6);
+        int v_null = sqlite3_column_type(q, 6) == SQLITE_NULL;
+        int first = sqlite3_column_int(q, 11) == 1;
+        change_t ch[2] = {
+            first ? (change_t){NAN, NAN, NAN, -1}
+                  : change_of(noise, name, v, v_null, sqlite3_column_double(q, 9),
+                              sqlite3_column_type(q, 9) == SQLITE_NULL),
+            change_of(noise, name, v, v_null, sqlite3_column_double(q, 10),
+                      sqlite3_column_type(q, 10) == SQLITE_NULL),
+        };
+        double num[N_COLS];
+        int isnum[N_COLS] = {0};
+        num[6] = v, isnum[6] = 1;
+        for (int k = 0; k < 2; k++) {
+            int b = N_BASE_COLS + 4 * k;
+            num[b] = ch[k].ref, num[b + 1] = ch[k].delta, num[b + 2] = ch[k].pct;
+            isnum[b] = isnum[b + 1] = isnum[b + 2] = 1;
+        }
         if (fmt == SK_EXPORT_CSV) {
-            for (int c = 0; c < 9; c++) {
+            for (int c = 0; c < N_COLS; c++) {
                 if (c)
                     fputc(',', out);
-                if (c == 6) {
-                    if (sqlite3_column_type(q, 6) != SQLITE_NULL)
-                        fprintf(out, "%.10g", sqlite3_column_double(q, 6));
+                if (c == 6 && v_null)
+                    continue;
+                if (isnum[c]) {
+                    if (isfinite(num[c]))
+                        fprintf(out, "%.10g", num[c]);
+                } else if (c == N_BASE_COLS + 3 || c == N_BASE_COLS + 7) {
+                    int bn = ch[c == N_BASE_COLS + 3 ? 0 : 1].beyond;
+                    if (bn >= 0)
+                        fputs(bn ? "true" : "false", out);
                 } else {
                     csv_field(out, (const char *)sqlite3_column_text(q, c));
                 }
@@ -75,15 +155,18 @@ int sk_export(const char *db_path, const char *patient, sk_export_format fmt, FI
             fputs("\r\n", out);
         } else {
             json_object *o = json_object_new_object();
-            for (int c = 0; c < 9; c++) {
-                json_object *v;
+            for (int c = 0; c < N_COLS; c++) {
+                json_object *jv;
                 if (c == 6)
-                    v = sqlite3_column_type(q, 6) == SQLITE_NULL
-                            ? NULL
-                            : json_object_new_double(sqlite3_column_double(q, 6));
-                else
-                    v = json_object_new_string((const char *)sqlite3_column_text(q, c));
-                json_object_object_add(o, cols[c], v);
+                    jv = v_null ? NULL : json_object_new_double(v);
+                else if (isnum[c])
+                    jv = isfinite(num[c]) ? json_object_new_double(num[c]) : NULL;
+                else if (c == N_BASE_COLS + 3 || c == N_BASE_COLS + 7) {
+                    int bn = ch[c == N_BASE_COLS + 3 ? 0 : 1].beyond;
+                    jv = bn >= 0 ? json_object_new_boolean(bn) : NULL;
+                } else
+                    jv = json_object_new_string((const char *)sqlite3_column_text(q, c));
+                json_object_object_add(o, cols[c], jv);
             }
             fprintf(out, "%s\n  %s", rows ? "," : "",
                     json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
@@ -103,6 +186,7 @@ int sk_export(const char *db_path, const char *patient, sk_export_format fmt, FI
     if (rows_out)
         *rows_out = rows;
 done:
+    free(noise);
     sqlite3_finalize(q);
     sk_store_close(st);
     return rc;

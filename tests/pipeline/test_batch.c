@@ -1,6 +1,7 @@
 /* Batch scoring into the store: resumable after SIGKILL, one bad photo never
  * stops the batch, two batches never run at once, and export's rows. */
 #include <criterion/criterion.h>
+#include <json-c/json.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -263,7 +264,9 @@ Test(batch, export_csv_and_json_rows)
     for (char *p = buf; (p = strstr(p, "\r\n")); p += 2)
         lines++;
     cr_assert_eq(lines, metrics + 1, "header + one CRLF line per row");
-    const char *header = "patient,session,date,view,photo,metric,value,unit,model_version\r\n";
+    const char *header = "patient,session,date,view,photo,metric,value,unit,model_version,"
+                         "baseline_value,delta_baseline,pct_baseline,beyond_noise_baseline,"
+                         "previous_value,delta_previous,pct_previous,beyond_noise_previous\r\n";
     cr_assert(strncmp(buf, header, strlen(header)) == 0, "header: %.80s", buf);
     cr_assert_not_null(strstr(buf, "P1,2026-02-16,2026-02-16,front,P1/2026-02-16/front.jpg,qc."));
     free(buf);
@@ -274,6 +277,48 @@ Test(batch, export_csv_and_json_rows)
     cr_assert_eq((long long)rows, metrics);
     cr_assert_eq(buf[0], '[');
     cr_assert_not_null(strstr(buf, "\"patient\":\"P1\""));
+    /* the follow-up's rows carry its change since the baseline (and the
+     * previous session, here the same); the baseline's rows have none */
+    json_object *arr = json_tokener_parse(buf);
+    cr_assert_not_null(arr);
+    int checked = 0;
+    for (size_t i = 0; i < json_object_array_length(arr); i++) {
+        json_object *r = json_object_array_get_idx(arr, i), *f;
+        json_object_object_get_ex(r, "session", &f);
+        int follow = strcmp(json_object_get_string(f), "2026-02-16") == 0;
+        json_object *v, *bv, *db, *pv;
+        json_object_object_get_ex(r, "value", &v);
+        json_object_object_get_ex(r, "baseline_value", &bv);
+        json_object_object_get_ex(r, "delta_baseline", &db);
+        json_object_object_get_ex(r, "previous_value", &pv);
+        if (!follow) {
+            cr_assert_null(db, "no change on the baseline's own row");
+            cr_assert_null(pv);
+            continue;
+        }
+        if (!v || !bv)
+            continue;
+        /* the baseline's value of the same metric */
+        json_object *name;
+        json_object_object_get_ex(r, "metric", &name);
+        for (size_t j = 0; j < json_object_array_length(arr); j++) {
+            json_object *r0 = json_object_array_get_idx(arr, j), *f0, *n0, *v0;
+            json_object_object_get_ex(r0, "session", &f0);
+            json_object_object_get_ex(r0, "metric", &n0);
+            if (strcmp(json_object_get_string(f0), "2026-01-12") ||
+                strcmp(json_object_get_string(n0), json_object_get_string(name)))
+                continue;
+            cr_assert(json_object_object_get_ex(r0, "value", &v0) && v0);
+            cr_assert_float_eq(json_object_get_double(bv), json_object_get_double(v0), 1e-9);
+        }
+        cr_assert_not_null(db);
+        cr_assert_float_eq(json_object_get_double(db),
+                           json_object_get_double(v) - json_object_get_double(bv), 1e-9);
+        cr_assert_float_eq(json_object_get_double(pv), json_object_get_double(bv), 1e-12);
+        checked++;
+    }
+    cr_assert_gt(checked, 5);
+    json_object_put(arr);
     free(buf);
 
     mem = open_memstream(&buf, &len);
