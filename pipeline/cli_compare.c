@@ -120,7 +120,8 @@ int sk_cli_compare(const sk_verb_t *verb, int argc, char **argv)
         case OPT_CARD_A:
             if (parse_rect(optarg, c == OPT_CARD_B ? &card_b : &card_a) < 0)
                 return sk_cli_usage_error(verb, "%s needs X,Y,W,H in pixels, not '%s'",
-                                          argv[optind - 1], optarg);
+                                          c == OPT_CARD_B ? "--card-before" : "--card-after",
+                                          optarg);
             if (c == OPT_CARD_B)
                 opts.card_before = &card_b;
             else

@@ -136,3 +136,61 @@ Test(cli, good_and_bad_together_exit_one_and_score_the_good)
     cr_assert_eq(count_lines(r->err), 1);
     free(r);
 }
+
+Test(cli, compare_usage_and_bad_inputs)
+{
+    run_t *r = calloc(1, sizeof *r);
+    char *face = SK_SHARED_DATA_DIR "/faces/021_03.jpg";
+    run(r, (char *[]){"skintrack", "compare", face, NULL});
+    cr_assert_eq(r->status, 2, "one photo is a usage error");
+    run(r, (char *[]){"skintrack", "compare", face, face, "--card-before", "1,2,3", NULL});
+    cr_assert_eq(r->status, 2);
+    cr_assert_not_null(strstr(r->err, "--card-before"));
+    run(r, (char *[]){"skintrack", "compare", face, face, "--card-before", "10,10,20,20", NULL});
+    cr_assert_eq(r->status, 2, "a card in one photo only");
+    char dir[256], p[512];
+    cr_assert_not_null(sk_test_tmpdir(dir, sizeof dir));
+    sk_test_write_file(dir, "notes.jpg", "plain text\n", 11, p, sizeof p);
+    run(r, (char *[]){"skintrack", "compare", face, p, NULL});
+    cr_assert_eq(r->status, 1);
+    cr_assert_eq(count_lines(r->err), 1, "stderr '%s'", r->err);
+    cr_assert_not_null(strstr(r->err, "notes.jpg"), "%s", r->err);
+    cr_assert_str_empty(r->out);
+    /* two different faces are not the same skin */
+    run(r, (char *[]){"skintrack", "compare", face, SK_SHARED_DATA_DIR "/faces/024_03.jpg", NULL});
+    cr_assert_eq(r->status, 1, "different faces: exit %d, %s", r->status, r->out);
+    cr_assert_eq(count_lines(r->err), 1, "stderr '%s'", r->err);
+    sk_test_rmtree(dir);
+    free(r);
+}
+
+Test(cli, compare_a_photo_with_itself_json_and_pdf)
+{
+    run_t *r = calloc(1, sizeof *r);
+    char *face = SK_SHARED_DATA_DIR "/faces/021_03.jpg";
+    char dir[256], pdf[512];
+    cr_assert_not_null(sk_test_tmpdir(dir, sizeof dir));
+    snprintf(pdf, sizeof pdf, "%s/pair.pdf", dir);
+    run(r, (char *[]){"skintrack", "compare", "--json", face, face, "--pdf", pdf, NULL});
+    cr_assert_eq(r->status, 0, "%s", r->err);
+    cr_assert_eq(count_lines(r->out), 1);
+    const char *keys[] = {"\"registration\":{", "\"pair_qc\":{", "\"normalisation\":{",
+                          "\"metrics\":{", "\"pores.count\":{", "\"beyond_noise\":",
+                          "\"limit\":", "\"delta\":"};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        cr_assert_not_null(strstr(r->out, keys[i]), "missing %s in %.400s", keys[i], r->out);
+    /* nothing changes between a photo and itself */
+    cr_assert_null(strstr(r->out, "\"beyond_noise\":true"), "%.2000s", r->out);
+    struct stat st;
+    cr_assert_eq(stat(pdf, &st), 0, "the PDF was written");
+    char cmd[700];
+    snprintf(cmd, sizeof cmd, "pdftotext '%s' - | grep -c 'Skin comparison\\|Pores (count)'", pdf);
+    FILE *pp = popen(cmd, "r");
+    cr_assert_not_null(pp);
+    int hits = 0;
+    cr_assert_eq(fscanf(pp, "%d", &hits), 1);
+    pclose(pp);
+    cr_assert_geq(hits, 2);
+    sk_test_rmtree(dir);
+    free(r);
+}
