@@ -4,16 +4,24 @@
 
 #include <math.h>
 #include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
 
 const char *sk_qc_flag_name(unsigned bit)
 {
     switch (bit) {
-    case SK_QC_UNDEREXPOSED: return "underexposed";
-    case SK_QC_OVEREXPOSED: return "overexposed";
-    case SK_QC_CLIPPED: return "clipped";
-    case SK_QC_BLURRY: return "blurry";
-    case SK_QC_LOW_RESOLUTION: return "low_resolution";
-    case SK_QC_COLOUR_CAST: return "colour_cast";
+    case SK_QC_UNDEREXPOSED:
+        return "underexposed";
+    case SK_QC_OVEREXPOSED:
+        return "overexposed";
+    case SK_QC_CLIPPED:
+        return "clipped";
+    case SK_QC_BLURRY:
+        return "blurry";
+    case SK_QC_LOW_RESOLUTION:
+        return "low_resolution";
+    case SK_QC_COLOUR_CAST:
+        return "colour_cast";
     }
     return NULL;
 }
@@ -41,6 +49,13 @@ static inline float srgb_decode(float v)
     return qc_lut[i] + (f - (float)i) * (qc_lut[i + 1] - qc_lut[i]);
 }
 
+/* Rec. 709 luma of one row. */
+static void luma_row(const float *r, const float *g, const float *b, float *out, int w)
+{
+    for (int x = 0; x < w; x++)
+        out[x] = 0.2126f * r[x] + 0.7152f * g[x] + 0.0722f * b[x];
+}
+
 void sk_qc_measure(const sk_image_t *rgb, const uint8_t *mask, size_t mask_stride, sk_qc_t *qc)
 {
     const int w = rgb->width, h = rgb->height;
@@ -52,29 +67,61 @@ void sk_qc_measure(const sk_image_t *rgb, const uint8_t *mask, size_t mask_strid
     const float hi = 254.5f / 255.0f, lo = 2.0f / 255.0f;
     pthread_once(&qc_lut_once, qc_lut_init);
 
-    for (int y = 0; y < h; y++) {
-        const uint8_t *m = mask ? mask + (size_t)y * mask_stride : NULL;
-        for (int x = 0; x < w; x++) {
-            if (m && !m[x])
-                continue;
-            size_t i = (size_t)y * s + x;
-            float R = r[i], G = g[i], B = b[i];
-            n += 1;
-            luma += 0.2126f * R + 0.7152f * G + 0.0722f * B;
-            clipped += (R >= hi || G >= hi || B >= hi);
-            dark += (R <= lo && G <= lo && B <= lo);
-            lin_r += srgb_decode(R);
-            lin_g += srgb_decode(G);
-            lin_b += srgb_decode(B);
-            if (x > 0 && y > 0 && x < w - 1 && y < h - 1) {
-#define LUMA(j) (0.2126f * r[j] + 0.7152f * g[j] + 0.0722f * b[j])
-                float lap = 4.0f * LUMA(i) - LUMA(i - 1) - LUMA(i + 1) - LUMA(i - s) - LUMA(i + s);
-#undef LUMA
-                lap2 += (double)lap * lap;
-                nlap += 1;
-            }
-        }
+    /* Row by row, in branch-free loops the compiler vectorises: three rows
+     * of luma (above, this, below) and the mask as 0/1 weights. Row sums are
+     * float (a row holds at most a few thousand terms), totals double. */
+    float *buf = malloc((size_t)w * 4 * sizeof(float));
+    if (!buf) {
+        memset(qc, 0, sizeof *qc);
+        qc->mean_luma = qc->clipped_fraction = qc->dark_fraction = qc->sharpness = NAN;
+        qc->cast_r = qc->cast_b = NAN;
+        qc->megapixels = (double)w * h / 1e6;
+        return;
     }
+    float *L[3] = {buf, buf + w, buf + 2 * (size_t)w}, *wt = buf + 3 * (size_t)w;
+    luma_row(r, g, b, L[1], w);
+    for (int y = 0; y < h; y++) {
+        const size_t o = (size_t)y * s;
+        if (y + 1 < h)
+            luma_row(r + o + s, g + o + s, b + o + s, L[2], w);
+        const uint8_t *m = mask ? mask + (size_t)y * mask_stride : NULL;
+        for (int x = 0; x < w; x++)
+            wt[x] = m ? (m[x] != 0) : 1.0f;
+        const float *R = r + o, *G = g + o, *B = b + o, *Lc = L[1];
+        float sn = 0, sl = 0, sc = 0, sd = 0;
+        for (int x = 0; x < w; x++) {
+            float k = wt[x];
+            sn += k;
+            sl += k * Lc[x];
+            sc += k * (float)(R[x] >= hi || G[x] >= hi || B[x] >= hi);
+            sd += k * (float)(R[x] <= lo && G[x] <= lo && B[x] <= lo);
+        }
+        n += sn, luma += sl, clipped += sc, dark += sd;
+        if (y > 0 && y < h - 1) {
+            const float *La = L[0], *Lb = L[2];
+            float s2 = 0, sk = 0;
+            for (int x = 1; x < w - 1; x++) {
+                float lap = 4.0f * Lc[x] - Lc[x - 1] - Lc[x + 1] - La[x] - Lb[x];
+                s2 += wt[x] * lap * lap;
+                sk += wt[x];
+            }
+            lap2 += s2, nlap += sk;
+        }
+        /* the colour cast from every second pixel of every second row */
+        if (!(y & 1)) {
+            double cr = 0, cg = 0, cb = 0;
+            for (int x = 0; x < w; x += 2)
+                if (wt[x] != 0) {
+                    cr += srgb_decode(R[x]);
+                    cg += srgb_decode(G[x]);
+                    cb += srgb_decode(B[x]);
+                }
+            lin_r += cr, lin_g += cg, lin_b += cb;
+        }
+        float *t = L[0];
+        L[0] = L[1], L[1] = L[2], L[2] = t;
+    }
+    free(buf);
     qc->megapixels = (double)w * h / 1e6;
     qc->mean_luma = n > 0 ? luma / n : NAN;
     qc->clipped_fraction = n > 0 ? clipped / n : NAN;
