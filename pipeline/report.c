@@ -486,6 +486,10 @@ static void fmt_change(double from, double to, int better, int beyond, char *buf
 /* Beyond noise between two stored values (1, 0, or -1 when unknown). */
 static int beyond_stored(const sk_noise_t *noise, const char *name, double a, double b)
 {
+    /* absolute colour of photos that were not normalised to each other */
+    if (strcmp(name, "pigment.ita_deg") == 0 || strcmp(name, "pigment.melanin_index") == 0 ||
+        strcmp(name, "pigment.erythema_index") == 0)
+        return -1;
     double lim = sk_noise_limit(noise, name, 0.5 * (a + b));
     if (!isfinite(lim) || !isfinite(a) || !isfinite(b))
         return -1;
@@ -672,8 +676,13 @@ static void trend_chart(pdf_t *p, const rdata_t *d, int v, const char *metric, d
         lo = fmin(lo, m->value), hi = fmax(hi, m->value);
         n++;
     }
-    char title[128];
-    snprintf(title, sizeof title, "%s", label_of(metric));
+    char title[160];
+    const int unitless = !unit[0] || strcmp(unit, "count") == 0 || strcmp(unit, "index") == 0 ||
+                         strcmp(unit, "fraction") == 0;
+    if (unitless)
+        snprintf(title, sizeof title, "%s", label_of(metric));
+    else
+        snprintf(title, sizeof title, "%s (%s)", label_of(metric), unit);
     text(p, x, y, w, "Sans Bold 7.5", title, 0.15, 0.15, 0.15, PANGO_ALIGN_LEFT);
     double px = x + 28, py = y + 14, pw = w - 34, ph = h - 30;
     cairo_set_source_rgb(p->cr, 0.85, 0.85, 0.85);
@@ -693,9 +702,14 @@ static void trend_chart(pdf_t *p, const rdata_t *d, int v, const char *metric, d
     lo -= pad, hi += pad;
     double span = days[n - 1] > 0 ? days[n - 1] : 1;
     char buf[32];
-    fmt_value(hi, unit, buf, sizeof buf);
+    fmt_value(hi, "count", buf, sizeof buf);
+    if (fabs(hi) < 100)
+        snprintf(buf, sizeof buf, "%.3g", hi);
     text(p, x - 4, py - 4, 30, "Sans 5.5", buf, 0.4, 0.4, 0.4, PANGO_ALIGN_RIGHT);
-    fmt_value(lo, unit, buf, sizeof buf);
+    if (fabs(lo) < 100)
+        snprintf(buf, sizeof buf, "%.3g", lo);
+    else
+        fmt_value(lo, "count", buf, sizeof buf);
     text(p, x - 4, py + ph - 6, 30, "Sans 5.5", buf, 0.4, 0.4, 0.4, PANGO_ALIGN_RIGHT);
     cairo_set_source_rgb(p->cr, 0.1, 0.35, 0.6);
     cairo_set_line_width(p->cr, 1.2);
@@ -720,7 +734,7 @@ static void trend_chart(pdf_t *p, const rdata_t *d, int v, const char *metric, d
         const rmetric_t *m = c->present ? find_metric(c, metric) : NULL;
         if (!m || !isfinite(m->value))
             continue;
-        if (i == 0 || i == n - 1) {
+        if (n <= 6 || i == 0 || i == n - 1 || i == n / 2) {
             double cx = px + (n > 1 ? days[i] / span : 0.5) * pw;
             text(p, cx - 22, py + ph + 1, 44, "Sans 5.5", d->date[s] + 5, 0.4, 0.4, 0.4,
                  PANGO_ALIGN_CENTER);
@@ -872,8 +886,17 @@ static void view_pages(pdf_t *p, const rdata_t *d, int v, const vcomp_t *vc)
     y += 3;
     const rcell_t *cb = &d->cell[b][v], *cl = &d->cell[l][v];
     int row = 0;
-    for (int i = 0; i < cl->nm && y < PAGE_H - 90; i++) {
-        const rmetric_t *ml = &cl->m[i];
+    /* in the order of the labels (by family), then anything else */
+    int order[MAX_METRICS], no = 0;
+    for (size_t k = 0; k < sizeof labels / sizeof labels[0]; k++)
+        for (int i = 0; i < cl->nm; i++)
+            if (strcmp(cl->m[i].name, labels[k].name) == 0 && no < MAX_METRICS)
+                order[no++] = i;
+    for (int i = 0; i < cl->nm && no < MAX_METRICS; i++)
+        if (strcmp(label_of(cl->m[i].name), cl->m[i].name) == 0)
+            order[no++] = i;
+    for (int oi = 0; oi < no && y < PAGE_H - 90; oi++) {
+        const rmetric_t *ml = &cl->m[order[oi]];
         if (strncmp(ml->name, "qc.", 3) == 0)
             continue;
         const rmetric_t *mb = find_metric(cb, ml->name);
