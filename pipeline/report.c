@@ -364,7 +364,8 @@ static void as_captured(sk_analyzer_t *an, const char *before, const char *after
  * and the follow-up's overlays (baseline frame). When the pair cannot be
  * compared, vc->why says why and the photos are shown as captured. */
 static void compare_pair(sk_comparer_t *cmp, sk_analyzer_t *an, const char *before,
-                         const char *after, double mm, const sk_noise_t *noise, vcomp_t *vc)
+                         const char *after, double mm, const sk_rect_t *card,
+                         const sk_noise_t *noise, vcomp_t *vc)
 {
     memset(vc, 0, sizeof *vc);
     vc->r = calloc(1, sizeof *vc->r);
@@ -377,6 +378,7 @@ static void compare_pair(sk_comparer_t *cmp, sk_analyzer_t *an, const char *befo
     o.mm_per_px = mm;
     o.detections = 1;
     o.noise = noise;
+    o.card_before = o.card_after = card; /* patient.json: the card's place in every session */
     if (sk_compare_photos(cmp, before, after, &o, vc->r) == SK_OK) {
         vc->ok = 1;
         vc->photo[0] = image_panel(sk_comparer_before(cmp), NULL, 0);
@@ -1029,7 +1031,9 @@ int sk_report_patient(const char *clinic, const char *db_path, const char *patie
         snprintf(pb, sizeof pb, "%s/%s", clinic, d->cell[b][v].path);
         snprintf(pl, sizeof pl, "%s/%s", clinic, d->cell[l][v].path);
         if (l != b)
-            compare_pair(cmp, an, pb, pl, mm, &d->noise, &vcs[v]);
+            compare_pair(cmp, an, pb, pl, mm,
+                         d->info.has_file > 0 ? sk_patient_grey_card(&d->info, d->view[v]) : NULL,
+                         &d->noise, &vcs[v]);
         else
             as_captured(an, pb, NULL, mm, &vcs[v]);
     }
