@@ -4,7 +4,17 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+/* Wall-clock seconds, for SK_PROFILE=1 (per-family times on stderr). */
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
 
 int sk_models_measure(sk_models_ws_t *ws, const sk_models_input_t *in, sk_metric_set_t *out,
                       sk_detections_t *det, double *skin_fraction)
@@ -80,16 +90,28 @@ int sk_models_measure(sk_models_ws_t *ws, const sk_models_input_t *in, sk_metric
     for (int y = 0; y < h; y++)
         for (int x = 0; x < w; x++)
             n_region += region[(size_t)y * mask_stride + x] != 0;
+    double ts = getenv("SK_PROFILE") ? now_s() : 0;
     if ((rc = sk_skin_mask(&ctx, ws, skin, &ctx.skin_pixels)) < 0)
         return rc;
+    if (getenv("SK_PROFILE"))
+        fprintf(stderr, "profile: %-8s %7.1f ms (%dx%d)\n", "skin", 1e3 * (now_s() - ts), w, h);
     if (skin_fraction)
         *skin_fraction = n_region > 0 ? ctx.skin_pixels / n_region : 0.0;
 
     static const sk_family_fn families[] = {sk_pigment_measure, sk_texture_measure,
                                             sk_pores_measure, sk_wrinkles_measure,
                                             sk_scars_measure};
-    for (size_t i = 0; i < sizeof families / sizeof families[0]; i++)
+    static const char *const names[] = {"pigment", "texture", "pores", "wrinkles", "scars"};
+    const int profile = getenv("SK_PROFILE") != NULL;
+    double t0 = profile ? now_s() : 0;
+    for (size_t i = 0; i < sizeof families / sizeof families[0]; i++) {
         if ((rc = families[i](&ctx, ws, out, det)) < 0)
             return rc;
+        if (profile) {
+            double t1 = now_s();
+            fprintf(stderr, "profile: %-8s %7.1f ms (%dx%d)\n", names[i], 1e3 * (t1 - t0), w, h);
+            t0 = t1;
+        }
+    }
     return SK_OK;
 }

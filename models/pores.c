@@ -12,15 +12,20 @@
 #define PORES_MAX_SCALES 16
 
 typedef struct pores_params {
-    double dmin, dmax;     /* mm */
-    int nscales;           /* scales inside [dmin, dmax] */
-    double needs;          /* coarsest mm/px at which pores are measured */
-    double k_noise;        /* threshold in robust noise sigmas of each scale */
-    double min_contrast;   /* ΔL* floor */
-    double max_contrast;   /* ΔL* ceiling: darker blobs are spots, not pores */
-    double min_roundness;  /* smaller/larger Hessian eigenvalue */
-    double margin_mm;      /* distance kept from the skin-mask edge */
+    double dmin, dmax;    /* mm */
+    int nscales;          /* scales inside [dmin, dmax] */
+    double needs;         /* coarsest mm/px at which pores are measured */
+    double k_noise;       /* threshold in robust noise sigmas of each scale */
+    double min_contrast;  /* ΔL* floor */
+    double max_contrast;  /* ΔL* ceiling: darker blobs are spots, not pores */
+    double min_roundness; /* smaller/larger Hessian eigenvalue */
+    double margin_mm;     /* distance kept from the skin-mask edge */
 } pores_params;
+
+static void release_blob(void *p)
+{
+    sk_blob_ws_free(p);
+}
 
 static void pores_params_read(const sk_params_t *p, pores_params *o)
 {
@@ -36,8 +41,8 @@ static void pores_params_read(const sk_params_t *p, pores_params *o)
 }
 
 /* Emit the four metrics in their fixed order. */
-static int pores_emit(sk_metric_set_t *out, int physical, double count, double density,
-                      double diam, double area_pct, const char *reason)
+static int pores_emit(sk_metric_set_t *out, int physical, double count, double density, double diam,
+                      double area_pct, const char *reason)
 {
     int rc;
     const char *dreason = reason ? reason : isfinite(diam) ? NULL : "no pores found";
@@ -132,24 +137,24 @@ int sk_pores_measure(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, sk_metric_set
      * kernels. Threshold per scale: k_noise robust sigmas of that scale's
      * response over the skin (the band-passed noise, JPEG blocks included),
      * never below the ΔL* floor (a Gaussian blob of depth A responds A / 2). */
-    sk_blob_ws bws;
-    if ((rc = sk_blob_ws_init(&bws, w, h)) < 0)
-        return rc;
+    /* kept in the workspace: its planes grow once and stay (DESIGN §9) */
+    sk_blob_ws *bws = sk_models_ws_object(ws, "pores.blob_ws", sizeof(sk_blob_ws), release_blob);
+    if (!bws)
+        return sk_error_status() ? sk_error_status() : SK_ERR_NOMEM;
     float *R = sk_models_ws_plane(ws, "pores.R", w, h, &st);
     uint8_t *inb = sk_models_ws_bytes(ws, "pores.innerb", (size_t)w * (size_t)h);
     if (!R || !inb) {
-        sk_blob_ws_free(&bws);
         return SK_ERR_NOMEM;
     }
     for (int y = 0; y < h; y++)
         for (int x = 0; x < w; x++)
             inb[(size_t)y * w + x] = inner[(size_t)y * st + x] > 0.5f;
     double thr[PORES_MAX_SCALES], tmin = INFINITY;
-    /* The noise level is measured in a window of at most 1024 x 768 px
+    /* The noise level is measured in a window of at most 512 x 384 px
      * centred on the skin's centroid (the whole plane when the window holds
      * too little skin): a robust spread does not need every pixel, and this
      * keeps the extra LoG passes cheap. */
-    int cw = w < 1024 ? w : 1024, chh = h < 768 ? h : 768, cx0 = 0, cy0 = 0;
+    int cw = w < 512 ? w : 512, chh = h < 384 ? h : 384, cx0 = 0, cy0 = 0;
     {
         double sx = 0, sy = 0;
         for (int y = 0; y < h; y += 4)
@@ -175,10 +180,10 @@ int sk_pores_measure(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, sk_metric_set
             cx0 = cy0 = 0;
         }
     }
-    const size_t off = (size_t)cy0 * st + (size_t)cx0, offL = (size_t)cy0 * ctx->stride + (size_t)cx0;
+    const size_t off = (size_t)cy0 * st + (size_t)cx0,
+                 offL = (size_t)cy0 * ctx->stride + (size_t)cx0;
     for (int k = 0; k < ns; k++) {
-        if ((rc = sk_blob_log(ctx->L + offL, ctx->stride, cw, chh, sig[k], 1, R, st, &bws)) < 0) {
-            sk_blob_ws_free(&bws);
+        if ((rc = sk_blob_log(ctx->L + offL, ctx->stride, cw, chh, sig[k], 1, R, st, bws)) < 0) {
             return rc;
         }
         double nz = sk_feat_noise(R, st, inner + off, st, cw, chh, 1);
@@ -196,13 +201,11 @@ int sk_pores_measure(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, sk_metric_set
     sk_blob_t *blobs = sk_models_ws_bytes(ws, "pores.blobs", capc * sizeof *blobs);
     pore_cand *cand = sk_models_ws_bytes(ws, "pores.cand", capc * sizeof *cand);
     if (!blobs || !cand) {
-        sk_blob_ws_free(&bws);
         return SK_ERR_NOMEM;
     }
     sk_blob_params bp = {sig, ns, tmin, 1, inb, (size_t)w, 1};
     size_t nb = 0;
-    rc = sk_blob_log_detect(ctx->L, ctx->stride, w, h, &bp, blobs, capc, &nb, NULL, &bws);
-    sk_blob_ws_free(&bws);
+    rc = sk_blob_log_detect(ctx->L, ctx->stride, w, h, &bp, blobs, capc, &nb, NULL, bws);
     if (rc < 0)
         return rc;
     for (size_t i = 0; i < nb; i++) {
@@ -221,7 +224,8 @@ int sk_pores_measure(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, sk_metric_set
 
     /* Hessian weights per inner scale for the roundness test: W is k^2 x 4,
      * the transpose of the bank's 4 x k^2 layout. */
-    float *W = sk_models_ws_bytes(ws, "pores.hessW", sizeof(float) * (size_t)PORES_MAX_SCALES * 4 * 63 * 63);
+    float *W = sk_models_ws_bytes(ws, "pores.hessW",
+                                  sizeof(float) * (size_t)PORES_MAX_SCALES * 4 * 63 * 63);
     float *patch = sk_models_ws_bytes(ws, "pores.patch", sizeof(float) * 63 * 63);
     uint8_t *taken = sk_models_ws_bytes(ws, "pores.taken", (size_t)w * (size_t)h);
     if (!W || !patch || !taken)
@@ -282,6 +286,6 @@ int sk_pores_measure(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, sk_metric_set
         }
     }
     double area_cm2 = inner_n * p * p / 100.0;
-    return pores_emit(out, 1, n, n / area_cm2, n > 0 ? sum_d / n : NAN,
-                      100.0 * sum_area / inner_n, NULL);
+    return pores_emit(out, 1, n, n / area_cm2, n > 0 ? sum_d / n : NAN, 100.0 * sum_area / inner_n,
+                      NULL);
 }
