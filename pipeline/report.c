@@ -986,6 +986,20 @@ static void method_page(pdf_t *p, const rdata_t *d)
     text(p, MARGIN, y, PAGE_W - 2 * MARGIN, "Sans 9.5", body, 0.15, 0.15, 0.15, PANGO_ALIGN_LEFT);
 }
 
+/* Close the last page and the document; the cairo status of the whole. */
+static cairo_status_t pdf_close(pdf_t *p, cairo_surface_t *surf)
+{
+    cairo_show_page(p->cr);
+    g_object_unref(p->layout);
+    cairo_status_t cs = cairo_status(p->cr);
+    cairo_destroy(p->cr);
+    cairo_surface_finish(surf);
+    if (cs == CAIRO_STATUS_SUCCESS)
+        cs = cairo_surface_status(surf);
+    cairo_surface_destroy(surf);
+    return cs;
+}
+
 int sk_report_patient(const char *clinic, const char *db_path, const char *patient,
                       const char *out_pdf, int *pages_out)
 {
@@ -1063,14 +1077,7 @@ int sk_report_patient(const char *clinic, const char *db_path, const char *patie
         view_pages(&p, d, v, &vcs[v]);
     method_page(&p, d);
     footer(&p, d);
-    cairo_show_page(p.cr);
-    g_object_unref(p.layout);
-    cairo_status_t cs = cairo_status(p.cr);
-    cairo_destroy(p.cr);
-    cairo_surface_finish(surf);
-    if (cs == CAIRO_STATUS_SUCCESS)
-        cs = cairo_surface_status(surf);
-    cairo_surface_destroy(surf);
+    cairo_status_t cs = pdf_close(&p, surf);
     for (int v = 0; v < MAX_VIEWS; v++)
         vcomp_free(&vcs[v]);
     free(vcs);
@@ -1174,14 +1181,7 @@ int sk_report_compare(const sk_comparer_t *c, const char *before, const char *af
     text(&p, MARGIN, y, PAGE_W - 2 * MARGIN, "Sans Italic 7.5", foot, 0.4, 0.4, 0.4,
          PANGO_ALIGN_LEFT);
     footer_text(&p, "comparison");
-    cairo_show_page(p.cr);
-    g_object_unref(p.layout);
-    cairo_status_t cs = cairo_status(p.cr);
-    cairo_destroy(p.cr);
-    cairo_surface_finish(surf);
-    if (cs == CAIRO_STATUS_SUCCESS)
-        cs = cairo_surface_status(surf);
-    cairo_surface_destroy(surf);
+    cairo_status_t cs = pdf_close(&p, surf);
     vc.r = NULL; /* the caller's */
     vcomp_free(&vc);
     if (cs != CAIRO_STATUS_SUCCESS || rename(tmp, pdf_path) != 0) {
