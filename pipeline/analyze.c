@@ -248,6 +248,43 @@ static int take_image(sk_analyzer_t *an, const sk_image_t *img, sk_load_info_t *
     return SK_OK;
 }
 
+/* Glare: specular highlights (luma >= 0.92 and channels within 0.10 of each
+ * other, i.e. near-white) inside the skin — the skin mask with its holes
+ * filled, so highlights the skin model left out count too — as a fraction of
+ * that area. White background and clothing are not inside the skin, so they
+ * do not count. Flag above 1 %. */
+static int measure_glare(sk_analyzer_t *an, sk_qc_t *qc)
+{
+    int bw = 0, bh = 0;
+    const uint8_t *skin = sk_analyzer_skin(an, &bw, &bh);
+    uint8_t *filled = sk_models_ws_bytes(an->ws, "qc.filled", (size_t)bw * bh);
+    if (!skin || !filled)
+        return sk_error_status() ? sk_error_status() : SK_ERR_NOMEM;
+    int rc = sk_morph_fill_holes(skin, (size_t)bw, filled, (size_t)bw, bw, bh, NULL);
+    if (rc < 0)
+        return rc;
+    const sk_image_t *b = an->base;
+    double area = 0, glare = 0;
+    for (int y = 0; y < bh; y++) {
+        const float *R = sk_image_plane(b, 0) + (size_t)y * b->stride,
+                    *G = sk_image_plane(b, 1) + (size_t)y * b->stride,
+                    *B = sk_image_plane(b, 2) + (size_t)y * b->stride;
+        for (int x = 0; x < bw; x++) {
+            size_t i = (size_t)y * bw + x;
+            if (!filled[i])
+                continue;
+            area += 1;
+            float mx = fmaxf(R[x], fmaxf(G[x], B[x])), mn = fminf(R[x], fminf(G[x], B[x]));
+            float l = 0.2126f * R[x] + 0.7152f * G[x] + 0.0722f * B[x];
+            glare += l >= 0.92f && mx - mn <= 0.10f;
+        }
+    }
+    qc->glare_fraction = area > 0 ? glare / area : NAN;
+    if (area > 0 && glare / area > 0.01)
+        qc->flags |= SK_QC_GLARE;
+    return SK_OK;
+}
+
 int sk_analyze_photo(sk_analyzer_t *an, const char *path, const sk_analyze_opts_t *opts,
                      sk_analysis_t *out)
 {
@@ -288,6 +325,8 @@ int sk_analyze_photo(sk_analyzer_t *an, const char *path, const sk_analyze_opts_
     };
     if ((rc = sk_models_measure(an->ws, &in, &out->metrics, opts->detections ? &an->det : NULL,
                                 &out->skin_fraction)) < 0)
+        return sk_error_wrap(rc, disp);
+    if ((rc = measure_glare(an, &out->qc)) < 0)
         return sk_error_wrap(rc, disp);
     out->base_mm_per_px = base_mm;
     out->base_factor = factor;
@@ -384,6 +423,7 @@ char *sk_analysis_to_json(const char *photo, const sk_analysis_t *a, const sk_de
     json_object_object_add(qc, "mean_luma", num_or_null(a->qc.mean_luma));
     json_object_object_add(qc, "clipped_fraction", num_or_null(a->qc.clipped_fraction));
     json_object_object_add(qc, "dark_fraction", num_or_null(a->qc.dark_fraction));
+    json_object_object_add(qc, "glare_fraction", num_or_null(a->qc.glare_fraction));
     json_object_object_add(qc, "sharpness", num_or_null(a->qc.sharpness));
     json_object_object_add(qc, "cast_r", num_or_null(a->qc.cast_r));
     json_object_object_add(qc, "cast_b", num_or_null(a->qc.cast_b));

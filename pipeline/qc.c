@@ -22,6 +22,8 @@ const char *sk_qc_flag_name(unsigned bit)
         return "low_resolution";
     case SK_QC_COLOUR_CAST:
         return "colour_cast";
+    case SK_QC_GLARE:
+        return "glare";
     }
     return NULL;
 }
@@ -74,6 +76,7 @@ void sk_qc_measure(const sk_image_t *rgb, const uint8_t *mask, size_t mask_strid
     if (!buf) {
         memset(qc, 0, sizeof *qc);
         qc->mean_luma = qc->clipped_fraction = qc->dark_fraction = qc->sharpness = NAN;
+        qc->glare_fraction = NAN;
         qc->cast_r = qc->cast_b = NAN;
         qc->megapixels = (double)w * h / 1e6;
         return;
@@ -126,6 +129,7 @@ void sk_qc_measure(const sk_image_t *rgb, const uint8_t *mask, size_t mask_strid
     qc->mean_luma = n > 0 ? luma / n : NAN;
     qc->clipped_fraction = n > 0 ? clipped / n : NAN;
     qc->dark_fraction = n > 0 ? dark / n : NAN;
+    qc->glare_fraction = NAN; /* needs the skin mask: sk_analyze_photo */
     qc->sharpness = nlap > 0 ? 1000.0 * sqrt(lap2 / nlap) : NAN;
     qc->cast_r = lin_g > 0 ? lin_r / lin_g : NAN;
     qc->cast_b = lin_g > 0 ? lin_b / lin_g : NAN;

@@ -92,7 +92,8 @@ enum {
     SK_QC_BLURRY = 1u << 3,
     SK_QC_LOW_RESOLUTION = 1u << 4,
     SK_QC_COLOUR_CAST = 1u << 5,
-    SK_QC_FLAG_COUNT = 6,
+    SK_QC_GLARE = 1u << 6,
+    SK_QC_FLAG_COUNT = 7,
 };
 
 /* Capture figures of one photo, over the analysed region. */
@@ -104,6 +105,7 @@ typedef struct sk_qc {
     double sharpness;        /* RMS of the 4-neighbour Laplacian of luma, x 1000 */
     double cast_r;           /* mean R / mean G of linear values */
     double cast_b;           /* mean B / mean G of linear values */
+    double glare_fraction;   /* specular highlights inside the skin: see sk_analyze_photo */
     unsigned flags;
 } sk_qc_t;
 

@@ -438,6 +438,7 @@ int sk_store_record_photo(sk_store_t *st, const sk_photo_record_t *r)
             {"qc.mean_luma", a->qc.mean_luma, "fraction"},
             {"qc.clipped_fraction", a->qc.clipped_fraction, "fraction"},
             {"qc.dark_fraction", a->qc.dark_fraction, "fraction"},
+            {"qc.glare_fraction", a->qc.glare_fraction, "fraction"},
             {"qc.sharpness", a->qc.sharpness, "index"},
             {"qc.cast_r", a->qc.cast_r, "ratio"},
             {"qc.cast_b", a->qc.cast_b, "ratio"},
