@@ -517,7 +517,8 @@ int sk_compare_photos(sk_comparer_t *c, const char *before, const char *after,
         r->after = m1 ? m1->value : NAN;
         r->delta = r->after - r->before;
         r->pct = isfinite(r->delta) && r->before != 0 ? 100.0 * r->delta / fabs(r->before) : NAN;
-        r->limit = sk_noise_limit(noise, r->name, 0.5 * (r->before + r->after));
+        r->limit = sk_noise_limit_scaled(noise, r->name, 0.5 * (r->before + r->after),
+                                         opts->mm_per_px > 0);
         r->beyond_noise = -1;
         for (int b = 0; b < SK_PAIR_FLAG_COUNT; b++)
             if ((out->pair_flags & (1u << b)) && affects(pair_affects[b], r->name))

@@ -16,7 +16,10 @@
 static const char *const export_sql =
     "SELECT s.patient_id, s.folder, s.date, p.view, p.path, m.name, m.value, m.unit, "
     "m.model_version, "
-    "FIRST_VALUE(m.value) OVER w, LAG(m.value) OVER w, ROW_NUMBER() OVER w "
+    "FIRST_VALUE(m.value) OVER w, LAG(m.value) OVER w, ROW_NUMBER() OVER w, "
+    /* a photo measured at a physical scale reports lengths in mm */
+    "(SELECT m2.unit FROM metrics m2 WHERE m2.photo_id = p.id "
+    " AND m2.name = 'wrinkles.total_length') = 'mm' "
     "FROM metrics m JOIN photos p ON p.id = m.photo_id JOIN sessions s ON s.id = p.session_id "
     "WHERE (?1 IS NULL OR s.patient_id = ?1) "
     "WINDOW w AS (PARTITION BY s.patient_id, p.view, m.name ORDER BY s.date, s.folder) "
@@ -33,7 +36,7 @@ typedef struct {
 } change_t;
 
 static change_t change_of(const sk_noise_t *noise, const char *name, double v, int v_null,
-                          double ref, int ref_null)
+                          double ref, int ref_null, int physical)
 {
     change_t c = {NAN, NAN, NAN, -1};
     if (ref_null)
@@ -47,7 +50,7 @@ static change_t change_of(const sk_noise_t *noise, const char *name, double v, i
     if (strcmp(name, "pigment.ita_deg") == 0 || strcmp(name, "pigment.melanin_index") == 0 ||
         strcmp(name, "pigment.erythema_index") == 0)
         return c;
-    double lim = sk_noise_limit(noise, name, 0.5 * (v + ref));
+    double lim = sk_noise_limit_scaled(noise, name, 0.5 * (v + ref), physical);
     c.beyond = isfinite(lim) ? fabs(c.delta) > lim : -1;
     return c;
 }
@@ -124,12 +127,13 @@ int sk_export(const char *db_path, const char *patient, sk_export_format fmt, FI
         double v = sqlite3_column_double(q, 6);
         int v_null = sqlite3_column_type(q, 6) == SQLITE_NULL;
         int first = sqlite3_column_int(q, 11) == 1;
+        int physical = sqlite3_column_int(q, 12) == 1;
         change_t ch[2] = {
             first ? (change_t){NAN, NAN, NAN, -1}
                   : change_of(noise, name, v, v_null, sqlite3_column_double(q, 9),
-                              sqlite3_column_type(q, 9) == SQLITE_NULL),
+                              sqlite3_column_type(q, 9) == SQLITE_NULL, physical),
             change_of(noise, name, v, v_null, sqlite3_column_double(q, 10),
-                      sqlite3_column_type(q, 10) == SQLITE_NULL),
+                      sqlite3_column_type(q, 10) == SQLITE_NULL, physical),
         };
         double num[N_COLS];
         int isnum[N_COLS] = {0};

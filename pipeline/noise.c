@@ -10,6 +10,40 @@
 
 #include <json-c/json.h>
 
+/* One table of entries: {"<metric>": {"sw": .., "cv": .., "n": ..}, ...}. */
+static int load_table(json_object *metrics, const char *disp, const char *what,
+                      sk_noise_entry_t *items, int *count)
+{
+    json_object_object_foreach(metrics, key, val)
+    {
+        json_object *sw = NULL, *cv = NULL, *n = NULL;
+        if (strlen(key) >= sizeof items[0].name)
+            return sk_error_set(SK_ERR_FORMAT, "%s: %s: metric name too long: %.60s", disp, what,
+                                key);
+        if (!json_object_is_type(val, json_type_object) ||
+            !json_object_object_get_ex(val, "sw", &sw) ||
+            !json_object_object_get_ex(val, "cv", &cv) ||
+            !(json_object_is_type(sw, json_type_double) ||
+              json_object_is_type(sw, json_type_int)) ||
+            !(json_object_is_type(cv, json_type_double) || json_object_is_type(cv, json_type_int)))
+            return sk_error_set(SK_ERR_FORMAT, "%s: %s.%s needs numbers \"sw\" and \"cv\"", disp,
+                                what, key);
+        double s = json_object_get_double(sw), c = json_object_get_double(cv);
+        if (!isfinite(s) || !isfinite(c) || s < 0 || c < 0)
+            return sk_error_set(SK_ERR_FORMAT, "%s: %s.%s: sw and cv must be >= 0", disp, what,
+                                key);
+        if (*count == SK_NOISE_MAX)
+            return sk_error_set(SK_ERR_TOO_LARGE, "%s: %s: more than %d metrics", disp, what,
+                                SK_NOISE_MAX);
+        sk_noise_entry_t *e = &items[(*count)++];
+        snprintf(e->name, sizeof e->name, "%s", key);
+        e->sw = s;
+        e->cv = c;
+        e->n = json_object_object_get_ex(val, "n", &n) ? json_object_get_int(n) : 0;
+    }
+    return SK_OK;
+}
+
 int sk_noise_load(const char *dir, sk_noise_t *out)
 {
     memset(out, 0, sizeof *out);
@@ -41,38 +75,16 @@ int sk_noise_load(const char *dir, sk_noise_t *out)
     if (json_object_object_get_ex(root, "model_version", &v) &&
         json_object_is_type(v, json_type_string))
         snprintf(out->model_version, sizeof out->model_version, "%s", json_object_get_string(v));
-    json_object_object_foreach(metrics, key, val)
-    {
-        json_object *sw = NULL, *cv = NULL, *n = NULL;
-        if (strlen(key) >= sizeof out->items[0].name) {
-            rc = sk_error_set(SK_ERR_FORMAT, "%s: metric name too long: %.60s", disp, key);
+    if ((rc = load_table(metrics, disp, "metrics", out->items, &out->count)) < 0)
+        goto done;
+    if (json_object_object_get_ex(root, "metrics_nominal", &v)) {
+        if (!json_object_is_type(v, json_type_object)) {
+            rc = sk_error_set(SK_ERR_FORMAT, "%s: \"metrics_nominal\" must be an object", disp);
             goto done;
         }
-        if (!json_object_is_type(val, json_type_object) ||
-            !json_object_object_get_ex(val, "sw", &sw) ||
-            !json_object_object_get_ex(val, "cv", &cv) ||
-            !(json_object_is_type(sw, json_type_double) ||
-              json_object_is_type(sw, json_type_int)) ||
-            !(json_object_is_type(cv, json_type_double) ||
-              json_object_is_type(cv, json_type_int))) {
-            rc = sk_error_set(SK_ERR_FORMAT, "%s: metrics.%s needs numbers \"sw\" and \"cv\"", disp,
-                              key);
+        if ((rc = load_table(v, disp, "metrics_nominal", out->items_nominal, &out->count_nominal)) <
+            0)
             goto done;
-        }
-        double s = json_object_get_double(sw), c = json_object_get_double(cv);
-        if (!isfinite(s) || !isfinite(c) || s < 0 || c < 0) {
-            rc = sk_error_set(SK_ERR_FORMAT, "%s: metrics.%s: sw and cv must be >= 0", disp, key);
-            goto done;
-        }
-        if (out->count == SK_NOISE_MAX) {
-            rc = sk_error_set(SK_ERR_TOO_LARGE, "%s: more than %d metrics", disp, SK_NOISE_MAX);
-            goto done;
-        }
-        sk_noise_entry_t *e = &out->items[out->count++];
-        snprintf(e->name, sizeof e->name, "%s", key);
-        e->sw = s;
-        e->cv = c;
-        e->n = json_object_object_get_ex(val, "n", &n) ? json_object_get_int(n) : 0;
     }
 done:
     json_object_put(root);
@@ -91,9 +103,27 @@ const sk_noise_entry_t *sk_noise_find(const sk_noise_t *noise, const char *name)
     return NULL;
 }
 
+const sk_noise_entry_t *sk_noise_find_scaled(const sk_noise_t *noise, const char *name,
+                                             int physical)
+{
+    if (!noise || !name)
+        return NULL;
+    if (physical || noise->count_nominal == 0)
+        return sk_noise_find(noise, name);
+    for (int i = 0; i < noise->count_nominal; i++)
+        if (strcmp(noise->items_nominal[i].name, name) == 0)
+            return &noise->items_nominal[i];
+    return NULL;
+}
+
 double sk_noise_limit(const sk_noise_t *noise, const char *name, double level)
 {
-    const sk_noise_entry_t *e = sk_noise_find(noise, name);
+    return sk_noise_limit_scaled(noise, name, level, 1);
+}
+
+double sk_noise_limit_scaled(const sk_noise_t *noise, const char *name, double level, int physical)
+{
+    const sk_noise_entry_t *e = sk_noise_find_scaled(noise, name, physical);
     if (!e || !isfinite(level))
         return NAN;
     return 1.96 * sqrt(2.0) * fmax(e->sw, e->cv * fabs(level));

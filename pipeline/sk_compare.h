@@ -33,8 +33,10 @@ typedef struct sk_noise_entry {
 } sk_noise_entry_t;
 
 typedef struct sk_noise {
-    int count;
+    int count; /* photos with a physical scale ("metrics") */
     sk_noise_entry_t items[SK_NOISE_MAX];
+    int count_nominal; /* photos without one, sizes in pixels ("metrics_nominal") */
+    sk_noise_entry_t items_nominal[SK_NOISE_MAX];
     char version[32];       /* of the noise file */
     char model_version[48]; /* the model version it was measured with */
 } sk_noise_t;
@@ -45,14 +47,24 @@ typedef struct sk_noise {
  * "<file>: <reason>". */
 int sk_noise_load(const char *dir, sk_noise_t *out);
 
-/* The entry of a metric, or NULL. */
+/* The entry of a metric for photos with a physical scale, or NULL. */
 const sk_noise_entry_t *sk_noise_find(const sk_noise_t *noise, const char *name);
+
+/* The entry for photos with (physical = 1) or without (0) a physical
+ * scale: sizes differ in unit (mm or px) and portraits differ from
+ * close-ups. Without a nominal table in the file, the physical one. */
+const sk_noise_entry_t *sk_noise_find_scaled(const sk_noise_t *noise, const char *name,
+                                             int physical);
 
 /* Repeatability limit of a change of metric `name` between two captures
  * whose levels average `level`: 1.96 · √2 · max(sw, cv · |level|), the
  * smallest change that a re-capture of unchanged skin exceeds in only 5 %
  * of pairs. NAN when the metric has no noise figure. */
 double sk_noise_limit(const sk_noise_t *noise, const char *name, double level);
+
+/* The same from the table of the photos' scale mode (sk_noise_find_scaled). */
+double sk_noise_limit_scaled(const sk_noise_t *noise, const char *name, double level,
+                             int physical);
 
 /* --------------------------------------------------------- pair QC */
 
