@@ -167,9 +167,13 @@ Test(cli, compare_usage_and_bad_inputs)
 Test(cli, compare_a_photo_with_itself_json_and_pdf)
 {
     run_t *r = calloc(1, sizeof *r);
-    char *face = SK_SHARED_DATA_DIR "/faces/021_03.jpg";
-    char dir[256], pdf[512];
+    char dir[256], pdf[512], face[512], cmd0[1200];
     cr_assert_not_null(sk_test_tmpdir(dir, sizeof dir));
+    /* a smaller copy keeps the sanitizer build well inside its time */
+    snprintf(face, sizeof face, "%s/face.jpg", dir);
+    snprintf(cmd0, sizeof cmd0, "vips resize '%s/faces/021_03.jpg' '%s' 0.45", SK_SHARED_DATA_DIR,
+             face);
+    cr_assert_eq(system(cmd0), 0, "%s", cmd0);
     snprintf(pdf, sizeof pdf, "%s/pair.pdf", dir);
     run(r, (char *[]){"skintrack", "compare", "--json", face, face, "--pdf", pdf, NULL});
     cr_assert_eq(r->status, 0, "%s", r->err);
