@@ -69,6 +69,11 @@ int sk_valid_patient_id(const char *id)
         sk_error_set(SK_ERR_ARG, "starts with '.' (hidden names are not allowed)");
         return 0;
     }
+    if (g_ascii_strncasecmp(id, "skintrack", 9) == 0) {
+        sk_error_set(SK_ERR_ARG, "names starting with 'skintrack' are reserved for the library's "
+                                 "own files");
+        return 0;
+    }
     return 1;
 }
 

@@ -49,6 +49,8 @@ Test(ids, patient_refuses)
     refused(sk_valid_patient_id, "", "empty");
     refused(sk_valid_patient_id, ".", "not allowed");
     refused(sk_valid_patient_id, "..", "not allowed");
+    refused(sk_valid_patient_id, "skintrack.auth", "reserved");
+    refused(sk_valid_patient_id, "SkinTrack.db", "reserved");
     refused(sk_valid_patient_id, ".hidden", "starts with '.'");
     refused(sk_valid_patient_id, "a/b", "path separator");
     refused(sk_valid_patient_id, "../etc", "path separator");
