@@ -46,12 +46,7 @@ static change_t change_of(const sk_noise_t *noise, const char *name, double v, i
         return c;
     c.delta = v - ref;
     c.pct = ref != 0 ? 100.0 * c.delta / fabs(ref) : NAN;
-    /* absolute colour of photos not normalised to each other: unknown */
-    if (strcmp(name, "pigment.ita_deg") == 0 || strcmp(name, "pigment.melanin_index") == 0 ||
-        strcmp(name, "pigment.erythema_index") == 0)
-        return c;
-    double lim = sk_noise_limit_scaled(noise, name, 0.5 * (v + ref), physical);
-    c.beyond = isfinite(lim) ? fabs(c.delta) > lim : -1;
+    c.beyond = sk_noise_beyond_stored(noise, name, ref, v, physical);
     return c;
 }
 

@@ -128,3 +128,15 @@ double sk_noise_limit_scaled(const sk_noise_t *noise, const char *name, double l
         return NAN;
     return 1.96 * sqrt(2.0) * fmax(e->sw, e->cv * fabs(level));
 }
+
+int sk_noise_beyond_stored(const sk_noise_t *noise, const char *name, double before, double after,
+                           int physical)
+{
+    if (!name || strcmp(name, "pigment.ita_deg") == 0 ||
+        strcmp(name, "pigment.melanin_index") == 0 || strcmp(name, "pigment.erythema_index") == 0)
+        return -1;
+    double lim = sk_noise_limit_scaled(noise, name, 0.5 * (before + after), physical);
+    if (!isfinite(lim) || !isfinite(before) || !isfinite(after))
+        return -1;
+    return fabs(after - before) > lim;
+}

@@ -485,20 +485,6 @@ static void fmt_change(double from, double to, int better, int beyond, char *buf
     }
 }
 
-/* Beyond noise between two stored values (1, 0, or -1 when unknown). */
-static int beyond_stored(const sk_noise_t *noise, const char *name, double a, double b,
-                         int physical)
-{
-    /* absolute colour of photos that were not normalised to each other */
-    if (strcmp(name, "pigment.ita_deg") == 0 || strcmp(name, "pigment.melanin_index") == 0 ||
-        strcmp(name, "pigment.erythema_index") == 0)
-        return -1;
-    double lim = sk_noise_limit_scaled(noise, name, 0.5 * (a + b), physical);
-    if (!isfinite(lim) || !isfinite(a) || !isfinite(b))
-        return -1;
-    return fabs(b - a) > lim;
-}
-
 /* The view has a physical scale in patient.json. */
 static int view_physical(const rdata_t *d, int v)
 {
@@ -605,7 +591,8 @@ static void cover_page(pdf_t *p, const rdata_t *d, const vcomp_t *vcs)
                     const rmetric_t *m0 = find_metric(&d->cell[b][v], headline[k]);
                     const rmetric_t *m1 = find_metric(&d->cell[l][v], headline[k]);
                     a0 = m0 ? m0->value : NAN, a1 = m1 ? m1->value : NAN;
-                    beyond = beyond_stored(&d->noise, headline[k], a0, a1, view_physical(d, v));
+                    beyond =
+                        sk_noise_beyond_stored(&d->noise, headline[k], a0, a1, view_physical(d, v));
                 }
                 if (!isfinite(a0) || !isfinite(a1) || fabs(a0) < 1e-9)
                     continue;
@@ -924,16 +911,17 @@ static void view_pages(pdf_t *p, const rdata_t *d, int v, const vcomp_t *vc)
         if (cm && cm->note && isfinite(cm->delta) && strstr(cm->note, "grey card"))
             snprintf(c0, sizeof c0, "—"), rgb0[0] = rgb0[1] = rgb0[2] = 0.4;
         else if (l != b)
-            fmt_change(b0, l0, ml->better,
-                       cm ? cm->beyond_noise
-                          : beyond_stored(&d->noise, ml->name, b0, l0, view_physical(d, v)),
-                       c0, sizeof c0, rgb0);
+            fmt_change(
+                b0, l0, ml->better,
+                cm ? cm->beyond_noise
+                   : sk_noise_beyond_stored(&d->noise, ml->name, b0, l0, view_physical(d, v)),
+                c0, sizeof c0, rgb0);
         else
             snprintf(c0, sizeof c0, "—"), rgb0[0] = rgb0[1] = rgb0[2] = 0.4;
         double pv = mp ? mp->value : NAN;
         fmt_change(pv, ml->value, ml->better,
-                   beyond_stored(&d->noise, ml->name, pv, ml->value, view_physical(d, v)), c1,
-                   sizeof c1, rgb1);
+                   sk_noise_beyond_stored(&d->noise, ml->name, pv, ml->value, view_physical(d, v)),
+                   c1, sizeof c1, rgb1);
         text(p, col[0], y, 148, "Sans 8", label_of(ml->name), 0.1, 0.1, 0.1, PANGO_ALIGN_LEFT);
         text(p, col[1], y, 84, "Sans 8", v0, 0.2, 0.2, 0.2, PANGO_ALIGN_LEFT);
         text(p, col[2], y, 84, "Sans 8", v1, 0.2, 0.2, 0.2, PANGO_ALIGN_LEFT);

@@ -66,6 +66,14 @@ double sk_noise_limit(const sk_noise_t *noise, const char *name, double level);
 double sk_noise_limit_scaled(const sk_noise_t *noise, const char *name, double level,
                              int physical);
 
+/* Is the change between two stored scores of a view (whole photos, not
+ * aligned or colour-normalised to each other) beyond noise? 1 or 0; -1 when
+ * unknown: a value missing, no noise figure, or absolute skin tone
+ * (pigment.ita_deg, melanin_index, erythema_index), which depends on the
+ * capture as much as on the skin. */
+int sk_noise_beyond_stored(const sk_noise_t *noise, const char *name, double before, double after,
+                           int physical);
+
 /* --------------------------------------------------------- pair QC */
 
 /* Mismatches between the two captures of a pair (machine-readable; names
