@@ -62,14 +62,6 @@ static void print_verb_help(const sk_verb_t *v)
     printf("Usage: skintrack %s\n\n%s\n", v->usage, v->help);
 }
 
-static int not_built(const sk_verb_t *v, int argc, char **argv)
-{
-    (void)argc;
-    (void)argv;
-    sk_cli_error(v->name, "this verb is not built yet in skintrack %s", sk_version());
-    return SK_EXIT_FAIL;
-}
-
 static const sk_verb_t verbs[] = {
     {"import", "import CLINIC --patient ID --session DATE [--view NAME] [--replace] FILE...",
      "Import (upload) photos into a clinic library: each file is decoded fully,\n"
@@ -139,10 +131,19 @@ static const sk_verb_t verbs[] = {
      "  --db FILE           store (default CLINIC/skintrack.db)\n"
      "  --out FILE          write to FILE (atomically) instead of standard output\n",
      sk_cli_export},
-    {"serve", "serve CLINIC [--listen ADDR:PORT]",
-     "Serve the local web app over a clinic library (loopback unless a password\n"
-     "is configured).\n",
-     not_built},
+    {"serve", "serve CLINIC [--listen ADDR:PORT] [--set-password]",
+     "Serve the local web app over a clinic library: patient list, progress\n"
+     "pages with thumbnails and trend charts, upload, scoring and reports.\n"
+     "Listens on loopback only unless a password is configured.\n\n"
+     "  --listen ADDR:PORT   address (default 127.0.0.1:8080; [::1]:PORT for IPv6)\n"
+     "  --set-password       read a new access password from standard input, store\n"
+     "                       its salted hash in CLINIC/skintrack.auth, and exit\n"
+     "  --max-upload-mb N    largest upload request (default 64)\n"
+     "  --max-megapixels N   largest photo accepted (default 100)\n"
+     "  --jobs N             worker threads of a scoring run (default: cores)\n"
+     "  --quiet              no request log on standard error\n\n"
+     "Routes, limits and the security model: docs/WEBAPP.md.\n",
+     sk_cli_serve},
 };
 
 static const sk_verb_t *find_verb(const char *name)

@@ -35,5 +35,6 @@ int sk_cli_batch(const sk_verb_t *verb, int argc, char **argv);
 int sk_cli_export(const sk_verb_t *verb, int argc, char **argv);
 int sk_cli_report(const sk_verb_t *verb, int argc, char **argv);
 int sk_cli_compare(const sk_verb_t *verb, int argc, char **argv);
+int sk_cli_serve(const sk_verb_t *verb, int argc, char **argv);
 
 #endif

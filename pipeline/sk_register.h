@@ -9,7 +9,7 @@
 #define SK_REGISTER_H
 
 #include "sk_kernels.h"
-#include "skintrack.h"
+
 
 #ifdef __cplusplus
 extern "C" {

@@ -5,7 +5,6 @@
 
 #include "sk_models.h"
 #include "sk_library.h"
-#include "sk_register.h"
 
 #include <stdio.h>
 
@@ -270,5 +269,10 @@ char *sk_path_display(const char *path, char *out, size_t len);
 #ifdef __cplusplus
 }
 #endif
+
+/* The rest of the pipeline's public interface, which builds on the above. */
+#include "sk_register.h"
+#include "sk_compare.h"
+#include "sk_serve.h"
 
 #endif /* SKINTRACK_H */
