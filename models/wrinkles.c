@@ -1,9 +1,13 @@
-/* Wrinkles: dark valleys 0.2-1 mm wide and at least 3 mm long, found with a
- * multi-scale Hessian ridge measure on L* (Frangi-style: the larger
- * eigenvalue of the scale-normalised Hessian, damped where the smaller one
- * says "blob"), thinned to one-pixel centrelines by non-maximum suppression
- * across the valley, grown from strong seeds through weaker ridge
- * (hysteresis), and kept when long enough. Formulas: docs/metrics/wrinkles.md. */
+/* Wrinkles: dark valleys 0.2-1 mm wide, found with a multi-scale Hessian
+ * ridge measure on L* (Frangi-style: the larger eigenvalue of the
+ * scale-normalised Hessian, damped where the smaller one says "blob"),
+ * thinned to one-pixel centrelines by non-maximum suppression across the
+ * valley's width, kept where the ridge holds its strength along a straight
+ * stretch (line support; pores, texture and curved rims do not), linked end
+ * to end across short gaps (a pore on the line, a faint stretch, a crossing
+ * line), and summed with a soft minimum length, so that a re-capture that
+ * breaks or joins a short piece moves the total little. Formulas:
+ * docs/METRICS.md (Wrinkles). */
 #include "pfeat.h"
 
 #include <math.h>
@@ -16,14 +20,24 @@
 typedef struct wr_params {
     double wmin, wmax; /* valley width (FWHM), mm */
     int nscales;
-    double work;       /* working resolution, mm/px */
-    double needs;      /* coarsest mm/px accepted */
-    double k_hi, k_lo; /* hysteresis thresholds in robust noise sigmas */
-    double beta;       /* Frangi blob-suppression constant */
-    double min_len;    /* mm */
-    double margin_mm;  /* distance kept from the skin-mask edge */
-    double min_depth;  /* ΔL*: a piece must be a valley, darker than both sides */
-    double min_extent; /* extent along the main axis / length */
+    double work;            /* working resolution, mm/px */
+    double needs;           /* coarsest mm/px accepted */
+    double k_hi, k_lo;      /* hysteresis thresholds in robust noise sigmas */
+                            /* (k_hi: seeds, only when line_k = 0) */
+    double beta;            /* Frangi blob-suppression constant */
+    double min_len;         /* mm */
+    double margin_mm;       /* distance kept from the skin-mask edge */
+    double min_depth;       /* ΔL*: a piece must be a valley, darker than both sides */
+    double min_extent;      /* extent along the main axis / length */
+    double gap_mm;          /* pieces end to end closer than this are linked, mm */
+    double link_cos;        /* linked ends face each other within this cosine */
+    double link_lateral_mm; /* and lie this close to each other's line, mm */
+    double len_ramp;        /* soft minimum length: +- this, mm */
+    double count_len;       /* wrinkles.count: groups at least this long, mm */
+    double line_k;          /* line support threshold (noise units); 0 = hysteresis only */
+    double line_mm;         /* half-length of the line support, mm */
+    double nms_width;       /* centreline: the strongest within this many FWHM across */
+    double end_mm;          /* end direction read over this length; shorter pieces do not link */
 } wr_params;
 
 static void wr_params_read(const sk_params_t *p, wr_params *o)
@@ -36,10 +50,115 @@ static void wr_params_read(const sk_params_t *p, wr_params *o)
     o->k_hi = sk_params_get(p, "wrinkles.k_high", 4.0);
     o->k_lo = sk_params_get(p, "wrinkles.k_low", 2.0);
     o->beta = sk_params_get(p, "wrinkles.frangi_beta", 0.6);
-    o->min_len = sk_params_get(p, "wrinkles.min_length_mm", 3.0);
+    o->min_len = sk_params_get(p, "wrinkles.min_length_mm", 2.0);
     o->margin_mm = sk_params_get(p, "wrinkles.edge_margin_mm", 1.5);
     o->min_depth = sk_params_get(p, "wrinkles.min_depth", 1.0);
     o->min_extent = sk_params_get(p, "wrinkles.min_extent", 0.6);
+    o->gap_mm = sk_params_get(p, "wrinkles.gap_mm", 1.5);
+    o->link_cos = sk_params_get(p, "wrinkles.link_cos", 0.7);
+    o->link_lateral_mm = sk_params_get(p, "wrinkles.link_lateral_mm", 0.6);
+    o->end_mm = sk_params_get(p, "wrinkles.end_mm", 1.5);
+    o->len_ramp = sk_params_get(p, "wrinkles.length_ramp_mm", 0.5);
+    o->count_len = sk_params_get(p, "wrinkles.count_min_length_mm", 4.0);
+    o->line_k = sk_params_get(p, "wrinkles.line_k", 2.5);
+    o->line_mm = sk_params_get(p, "wrinkles.line_mm", 1.0);
+    o->nms_width = sk_params_get(p, "wrinkles.nms_width", 0.75);
+}
+
+/* A connected centreline piece: its pixels are pts[first .. first + n),
+ * length-weighted sums, its two ends (position and outward direction), and
+ * its group (union-find parent) after linking. */
+typedef struct wr_piece {
+    int first, n, parent;
+    double len, wid, dep, gaps;
+    float ex[2], ey[2], dx[2], dy[2];
+    int linked[2];
+} wr_piece;
+
+typedef struct wr_link {
+    int a, b, ea, eb;
+    float g; /* gap, px */
+} wr_link;
+
+typedef struct wr_key {
+    float key;
+    int i;
+} wr_key;
+
+static int wr_key_cmp(const void *x, const void *y)
+{
+    float a = ((const wr_key *)x)->key, b = ((const wr_key *)y)->key;
+    return a < b ? -1 : a > b ? 1 : 0;
+}
+
+static int wr_link_cmp(const void *x, const void *y)
+{
+    float a = ((const wr_link *)x)->g, b = ((const wr_link *)y)->g;
+    return a < b ? -1 : a > b ? 1 : 0;
+}
+
+static int wr_root(wr_piece *pc, int i)
+{
+    while (pc[i].parent != i) {
+        pc[i].parent = pc[pc[i].parent].parent;
+        i = pc[i].parent;
+    }
+    return i;
+}
+
+/* Ends of a piece: the extreme pixels along its main axis; the outward
+ * direction at each end from the mean of the pixels within `reach` px of
+ * it (the end of a curved valley points its own way). */
+static void wr_piece_ends(wr_piece *c, const float *pts, double reach)
+{
+    const float *q = pts + 2 * (size_t)c->first;
+    double mx = 0, my = 0, sxx = 0, sxy = 0, syy = 0;
+    for (int i = 0; i < c->n; i++) {
+        mx += q[2 * i];
+        my += q[2 * i + 1];
+    }
+    mx /= c->n;
+    my /= c->n;
+    for (int i = 0; i < c->n; i++) {
+        double ex = q[2 * i] - mx, ey = q[2 * i + 1] - my;
+        sxx += ex * ex;
+        sxy += ex * ey;
+        syy += ey * ey;
+    }
+    double th = 0.5 * atan2(2 * sxy, sxx - syy), ux = cos(th), uy = sin(th);
+    double lo = 1e30, hi = -1e30;
+    int ilo = 0, ihi = 0;
+    for (int i = 0; i < c->n; i++) {
+        double t = (q[2 * i] - mx) * ux + (q[2 * i + 1] - my) * uy;
+        if (t < lo) {
+            lo = t;
+            ilo = i;
+        }
+        if (t > hi) {
+            hi = t;
+            ihi = i;
+        }
+    }
+    for (int e = 0; e < 2; e++) {
+        int ie = e ? ihi : ilo;
+        double px = q[2 * ie], py = q[2 * ie + 1], ax = 0, ay = 0, n = 0;
+        for (int i = 0; i < c->n; i++)
+            if (hypot(q[2 * i] - px, q[2 * i + 1] - py) <= reach) {
+                ax += q[2 * i];
+                ay += q[2 * i + 1];
+                n += 1;
+            }
+        double vx = px - ax / n, vy = py - ay / n, vn = hypot(vx, vy);
+        if (vn < 0.5) { /* too short to say: the main axis, outwards */
+            vx = e ? ux : -ux;
+            vy = e ? uy : -uy;
+            vn = 1;
+        }
+        c->ex[e] = (float)px;
+        c->ey[e] = (float)py;
+        c->dx[e] = (float)(vx / vn);
+        c->dy[e] = (float)(vy / vn);
+    }
 }
 
 static int wr_emit(sk_metric_set_t *out, int phys, double count, double dens, double total,
@@ -47,7 +166,8 @@ static int wr_emit(sk_metric_set_t *out, int phys, double count, double dens, do
 {
     int rc;
     const char *r2 = reason ? reason : (isfinite(width) ? NULL : "no wrinkles found");
-    if ((rc = sk_metric_set_add(out, "wrinkles.count", count, "count", SK_BETTER_LOWER, reason)) < 0 ||
+    if ((rc = sk_metric_set_add(out, "wrinkles.count", count, "count", SK_BETTER_LOWER, reason)) <
+            0 ||
         (rc = sk_metric_set_add(out, "wrinkles.length_density", dens, phys ? "mm/cm2" : "px/MP",
                                 SK_BETTER_LOWER, reason)) < 0 ||
         (rc = sk_metric_set_add(out, "wrinkles.total_length", total, phys ? "mm" : "px",
@@ -129,8 +249,8 @@ int sk_wrinkles_measure(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, sk_metric_
     }
     double sig[WR_MAX_SCALES];
     for (int k = 0; k < P.nscales; k++) {
-        double wk = P.nscales > 1 ? P.wmin * pow(P.wmax / P.wmin, (double)k / (P.nscales - 1))
-                                  : P.wmin;
+        double wk =
+            P.nscales > 1 ? P.wmin * pow(P.wmax / P.wmin, (double)k / (P.nscales - 1)) : P.wmin;
         /* Gaussian valley of FWHM wk: s = wk / 2.355; the sigma^2-normalised
          * second derivative peaks at sigma = sqrt(2) s. */
         sig[k] = M_SQRT2 * wk / 2.3548 / q;
@@ -213,7 +333,8 @@ int sk_wrinkles_measure(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, sk_metric_
     uint8_t *cl = sk_models_ws_bytes(ws, "wrinkles.cl", (size_t)w * h);
     int *stack = sk_models_ws_bytes(ws, "wrinkles.stack", sizeof(int) * (size_t)w * h);
     float *pts = sk_models_ws_bytes(ws, "wrinkles.pts", sizeof(float) * 2 * (size_t)w * h);
-    if (!cl || !stack || !pts)
+    float *sup = sk_models_ws_bytes(ws, "wrinkles.sup", sizeof(float) * (size_t)w * h);
+    if (!cl || !stack || !pts || !sup)
         return SK_ERR_NOMEM;
     memset(cl, 0, (size_t)w * h);
     for (int y = 1; y < h - 1; y++)
@@ -224,24 +345,70 @@ int sk_wrinkles_measure(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, sk_metric_
                 continue;
             float a = sk_feat_sample(Rm, st, w, h, x + Nx[i], y + Ny[i]);
             float b = sk_feat_sample(Rm, st, w, h, x - Nx[i], y - Ny[i]);
-            if (r >= a && r > b)
+            if (!(r >= a && r > b))
+                continue;
+            /* and the strongest across the valley's width: the shaded wall
+             * of a valley makes a weaker parallel ridge beside it */
+            int reach = (int)lround(P.nms_width * 2.3548 * sig[(int)Sk[i]] / M_SQRT2);
+            int top = 1;
+            for (int d = 2; d <= reach && top; d++)
+                top = sk_feat_sample(Rm, st, w, h, x + d * Nx[i], y + d * Ny[i]) <= r &&
+                      sk_feat_sample(Rm, st, w, h, x - d * Nx[i], y - d * Ny[i]) <= r;
+            if (top)
                 cl[(size_t)y * w + x] = r > thi ? 2 : 1;
         }
+    /* Line support: the mean ridge strength along the valley's tangent over
+     * +-line_mm (following it within +-1 px aside). A wrinkle keeps its
+     * strength along a straight stretch; texture, pores and the curved rim
+     * of a spot or scar do not. When line_k > 0, only supported centreline
+     * pixels remain, all as seeds. */
+    if (P.line_k > 0) {
+        const int T = (int)lround(P.line_mm / q);
+        for (int y = 1; y < h - 1; y++)
+            for (int x = 1; x < w - 1; x++) {
+                uint8_t *c = &cl[(size_t)y * w + x];
+                if (!*c)
+                    continue;
+                size_t i = (size_t)y * st + x;
+                float tx = -Ny[i], ty = Nx[i], sum = 0;
+                for (int t = -T; t <= T; t++) {
+                    float best = 0;
+                    for (int off = -1; off <= 1; off++) {
+                        float v = sk_feat_sample(Rm, st, w, h, x + t * tx + off * Nx[i],
+                                                 y + t * ty + off * Ny[i]);
+                        best = v > best ? v : best;
+                    }
+                    sum += best;
+                }
+                sup[(size_t)y * w + x] = sum / (2 * T + 1);
+            }
+        for (int y = 1; y < h - 1; y++)
+            for (int x = 1; x < w - 1; x++) {
+                uint8_t *c = &cl[(size_t)y * w + x];
+                if (*c)
+                    *c = sup[(size_t)y * w + x] >= P.line_k ? 2 : 0;
+            }
+    }
 
-    /* Connected centreline pieces (8-neighbours), grown from seeds; each kept
-     * when its length reaches the minimum. Length of a centreline pixel:
-     * 1 / max(|tx|, |ty|) for the tangent t, so that a digital line at any
-     * angle sums to its Euclidean length (no orientation bias). */
-    double count = 0, total = 0, wsum = 0, dsum = 0;
-    for (int y0 = 1; y0 < h - 1; y0++)
-        for (int x0 = 1; x0 < w - 1; x0++) {
+    /* Connected centreline pieces (8-neighbours), grown from seeds. Length
+     * of a centreline pixel: 1 / max(|tx|, |ty|) for the tangent t, so that
+     * a digital line at any angle sums to its Euclidean length (no
+     * orientation bias). Each piece's pixels go to pts, one piece after
+     * another. */
+    size_t pcap = (size_t)w * h / 8 + 64, npc = 0;
+    wr_piece *pc = sk_models_ws_bytes(ws, "wrinkles.pieces", pcap * sizeof *pc);
+    if (!pc)
+        return SK_ERR_NOMEM;
+    int npts = 0;
+    for (int y0 = 1; y0 < h - 1 && npc < pcap; y0++)
+        for (int x0 = 1; x0 < w - 1 && npc < pcap; x0++) {
             if (cl[(size_t)y0 * w + x0] != 2)
                 continue;
-            int sp = 0, np = 0;
+            int sp = 0, first = npts;
             stack[sp++] = y0 * w + x0;
             cl[(size_t)y0 * w + x0] = 3;
-            double len = 0, wid = 0, dep = 0;
-            double mx = 0, my = 0;
+            wr_piece *c = &pc[npc];
+            memset(c, 0, sizeof *c);
             while (sp) {
                 int j = stack[--sp];
                 int x = j % w, y = j / w;
@@ -250,124 +417,227 @@ int sk_wrinkles_measure(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, sk_metric_
                 float tl = 1.0f / fmaxf(fabsf(ny), fabsf(nx));
                 double fw = 2.3548 * sig[(int)Sk[i]] / M_SQRT2; /* FWHM, px */
                 float c0 = sk_feat_sample(L, st, w, h, (float)x, (float)y);
-                float c1 = sk_feat_sample(L, st, w, h, x + (float)(1.5 * fw) * nx, y + (float)(1.5 * fw) * ny);
-                float c2 = sk_feat_sample(L, st, w, h, x - (float)(1.5 * fw) * nx, y - (float)(1.5 * fw) * ny);
-                len += tl;
-                wid += tl * fw;
+                float c1 = sk_feat_sample(L, st, w, h, x + (float)(1.5 * fw) * nx,
+                                          y + (float)(1.5 * fw) * ny);
+                float c2 = sk_feat_sample(L, st, w, h, x - (float)(1.5 * fw) * nx,
+                                          y - (float)(1.5 * fw) * ny);
+                c->len += tl;
+                c->wid += tl * fw;
                 /* the shallower side: a valley is darker than both sides;
                  * the dark side of a pigmented spot's edge is not */
-                dep += tl * (fminf(c1, c2) - c0);
-                pts[2 * np] = (float)x;
-                pts[2 * np + 1] = (float)y;
-                mx += x;
-                my += y;
-                np++;
+                c->dep += tl * (fminf(c1, c2) - c0);
+                pts[2 * npts] = (float)x;
+                pts[2 * npts + 1] = (float)y;
+                npts++;
                 for (int dy = -1; dy <= 1; dy++)
                     for (int dx = -1; dx <= 1; dx++) {
                         int xx = x + dx, yy = y + dy;
                         if (xx < 1 || yy < 1 || xx >= w - 1 || yy >= h - 1)
                             continue;
-                        uint8_t *c = &cl[(size_t)yy * w + xx];
-                        if (*c == 1 || *c == 2) {
-                            *c = 3;
+                        uint8_t *cc = &cl[(size_t)yy * w + xx];
+                        if (*cc == 1 || *cc == 2) {
+                            *cc = 3;
                             stack[sp++] = yy * w + xx;
                         }
                     }
             }
-            /* The ridge response runs on past each end of a valley by about
-             * half its width (the kernel's reach): take one mean width off
-             * each piece. */
-            double fw_mean = wid / len;
-            wid -= fw_mean * fw_mean;
-            dep -= fw_mean * (dep / len);
-            len -= fw_mean;
-            if (len * q < P.min_len || dep / len < P.min_depth)
-                continue;
-            /* Extent along the main axis: a loop around a cluster of pores
-             * can be long but is not a line. */
-            {
-                double ax = mx / np, ay = my / np, sxx = 0, sxy = 0, syy = 0;
-                for (int i = 0; i < np; i++) {
-                    double ex = pts[2 * i] - ax, ey = pts[2 * i + 1] - ay;
-                    sxx += ex * ex;
-                    sxy += ex * ey;
-                    syy += ey * ey;
-                }
-                double th = 0.5 * atan2(2 * sxy, sxx - syy), ux = cos(th), uy = sin(th);
-                double lo = 1e30, hi = -1e30;
-                for (int i = 0; i < np; i++) {
-                    double t = (pts[2 * i] - ax) * ux + (pts[2 * i + 1] - ay) * uy;
-                    lo = fmin(lo, t);
-                    hi = fmax(hi, t);
-                }
-                if ((hi - lo) < P.min_extent * len)
-                    continue;
-            }
-            count += 1;
-            total += len;
-            wsum += wid;
-            dsum += dep;
-            if (det) {
-                /* Order the points along the piece's main axis so the
-                 * polyline reads end to end (wrinkles are nearly straight
-                 * at this scale). */
-                mx /= np;
-                my /= np;
-                double sxx = 0, sxy = 0, syy = 0;
-                for (int i = 0; i < np; i++) {
-                    double ex = pts[2 * i] - mx, ey = pts[2 * i + 1] - my;
-                    sxx += ex * ex;
-                    sxy += ex * ey;
-                    syy += ey * ey;
-                }
-                double th = 0.5 * atan2(2 * sxy, sxx - syy), ux = cos(th), uy = sin(th);
-                /* insertion by projection: sort indices with a simple shell sort */
-                float *key = (float *)(stack); /* stack is empty now: reuse */
-                for (int i = 0; i < np; i++)
-                    key[i] = (float)((pts[2 * i] - mx) * ux + (pts[2 * i + 1] - my) * uy);
-                for (int gap = np / 2; gap > 0; gap /= 2)
-                    for (int i = gap; i < np; i++)
-                        for (int j = i; j >= gap && key[j - gap] > key[j]; j -= gap) {
-                            float t = key[j];
-                            key[j] = key[j - gap];
-                            key[j - gap] = t;
-                            float a = pts[2 * j], b = pts[2 * j + 1];
-                            pts[2 * j] = pts[2 * (j - gap)];
-                            pts[2 * j + 1] = pts[2 * (j - gap) + 1];
-                            pts[2 * (j - gap)] = a;
-                            pts[2 * (j - gap) + 1] = b;
-                        }
-                double sc = q / p; /* working grid -> base image pixels */
-                int bx0 = 1 << 30, by0 = 1 << 30, bx1 = -1, by1 = -1;
-                for (int i = 0; i < np; i++) {
-                    pts[2 * i] = (float)((pts[2 * i] + 0.5) * sc - 0.5);
-                    pts[2 * i + 1] = (float)((pts[2 * i + 1] + 0.5) * sc - 0.5);
-                    int ix = (int)pts[2 * i], iy = (int)pts[2 * i + 1];
-                    bx0 = ix < bx0 ? ix : bx0;
-                    by0 = iy < by0 ? iy : by0;
-                    bx1 = ix > bx1 ? ix : bx1;
-                    by1 = iy > by1 ? iy : by1;
-                }
-                long first = sk_detections_add_points(det, pts, (size_t)np);
-                sk_detection_t *d = sk_detections_add(det, SK_DET_WRINKLE);
-                if (first < 0 || !d)
-                    return sk_error_set(SK_ERR_NOMEM, "wrinkles: out of memory for detections");
-                d->x = (float)((mx + 0.5) * sc - 0.5);
-                d->y = (float)((my + 0.5) * sc - 0.5);
-                d->length = (float)(len * sc);
-                d->bx = bx0;
-                d->by = by0;
-                d->bw = bx1 - bx0 + 1;
-                d->bh = by1 - by0 + 1;
-                d->diameter = (float)(wid / len * sc);
-                d->contrast = (float)(dep / len);
-                d->first_point = (int)first;
-                d->n_points = np;
-            }
+            c->first = first;
+            c->n = npts - first;
+            c->parent = (int)npc;
+            wr_piece_ends(c, pts, P.end_mm / q);
+            npc++;
         }
+
+    /* Linking: a valley crossed by a pore, or fading for a stretch, breaks
+     * into pieces end to end. Two ends closer than gap_mm join when both
+     * point at each other (within acos(link_cos)) and the second lies
+     * near the line of the first; nearest pairs first, each end once.
+     * Only valley pieces (darker than both sides) of at least end_mm
+     * take part, so texture does not chain up. */
+    const double gap = P.gap_mm / q, lat = P.link_lateral_mm / q;
+    size_t ncand = 0, lcap = 4 * pcap;
+    wr_link *lk = sk_models_ws_bytes(ws, "wrinkles.links", lcap * sizeof *lk);
+    if (!lk)
+        return SK_ERR_NOMEM;
+    /* pieces that may link, by the left end of their ends: a sweep along x
+     * keeps the pair search near-linear */
+    wr_key *ord = sk_models_ws_bytes(ws, "wrinkles.order", (npc + 1) * sizeof *ord);
+    if (!ord)
+        return SK_ERR_NOMEM;
+    size_t nel = 0;
+    for (size_t a = 0; a < npc; a++)
+        if (pc[a].len * q >= P.end_mm && pc[a].dep / pc[a].len >= P.min_depth)
+            ord[nel++] = (wr_key){fminf(pc[a].ex[0], pc[a].ex[1]), (int)a};
+    qsort(ord, nel, sizeof *ord, wr_key_cmp);
+    for (size_t ia = 0; ia < nel; ia++) {
+        const size_t a = (size_t)ord[ia].i;
+        const wr_piece *A = &pc[a];
+        const float right = fmaxf(A->ex[0], A->ex[1]);
+        for (size_t ib = ia + 1; ib < nel && ord[ib].key <= right + gap; ib++) {
+            const size_t b = (size_t)ord[ib].i;
+            const wr_piece *B = &pc[b];
+            for (int ea = 0; ea < 2; ea++)
+                for (int eb = 0; eb < 2; eb++) {
+                    double gx = B->ex[eb] - A->ex[ea], gy = B->ey[eb] - A->ey[ea];
+                    double g = hypot(gx, gy);
+                    if (g > gap)
+                        continue;
+                    double ca = A->dx[ea] * B->dx[eb] + A->dy[ea] * B->dy[eb];
+                    if (-ca < P.link_cos)
+                        continue; /* the two ends must face each other */
+                    if (g > 2.0) {
+                        double u = (gx * A->dx[ea] + gy * A->dy[ea]) / g,
+                               v = -(gx * B->dx[eb] + gy * B->dy[eb]) / g;
+                        double off = fabs(gx * A->dy[ea] - gy * A->dx[ea]);
+                        if (u < P.link_cos || v < P.link_cos || off > lat)
+                            continue;
+                    }
+                    if (ncand < lcap)
+                        lk[ncand++] = (wr_link){(int)a, (int)b, ea, eb, (float)g};
+                }
+        }
+    }
+    qsort(lk, ncand, sizeof *lk, wr_link_cmp);
+    for (size_t l = 0; l < ncand; l++) {
+        wr_piece *A = &pc[lk[l].a], *B = &pc[lk[l].b];
+        if (A->linked[lk[l].ea] || B->linked[lk[l].eb])
+            continue;
+        int ra = wr_root(pc, lk[l].a), rb = wr_root(pc, lk[l].b);
+        if (ra == rb)
+            continue; /* no loops */
+        A->linked[lk[l].ea] = B->linked[lk[l].eb] = 1;
+        if (rb < ra) { /* the root is the group's first piece */
+            int t = ra;
+            ra = rb;
+            rb = t;
+        }
+        pc[rb].parent = ra;
+        pc[ra].gaps += pc[rb].gaps + lk[l].g;
+    }
+    /* Group sums at the roots. */
+    for (size_t a = 0; a < npc; a++) {
+        int r = wr_root(pc, (int)a);
+        if (r == (int)a)
+            continue;
+        pc[r].len += pc[a].len;
+        pc[r].wid += pc[a].wid;
+        pc[r].dep += pc[a].dep;
+    }
+
+    /* Each group (a wrinkle) is kept when long enough. The ridge response
+     * runs on past each end of a valley by about half its width (the
+     * kernel's reach): one mean width comes off each wrinkle; bridged gaps
+     * count as length. */
+    double count = 0, total = 0, mtotal = 0, wsum = 0, dsum = 0;
+    float *gp = sk_models_ws_bytes(ws, "wrinkles.gpts", sizeof(float) * 2 * ((size_t)npts + 1));
+    float *key = sk_models_ws_bytes(ws, "wrinkles.key", sizeof(float) * ((size_t)npts + 1));
+    if (!gp || !key)
+        return SK_ERR_NOMEM;
+    for (size_t a = 0; a < npc; a++) {
+        wr_piece *c = &pc[a];
+        if (c->parent != (int)a)
+            continue;
+        double len = c->len + c->gaps, wid = c->wid, dep = c->dep;
+        double fw_mean = wid / c->len;
+        wid -= fw_mean * fw_mean;
+        dep -= fw_mean * (dep / c->len);
+        len -= fw_mean;
+        /* Soft minimum length: a wrinkle counts fully from min_len +
+         * len_ramp, not at all below min_len - len_ramp, in proportion
+         * between, so a piece near the limit that a re-capture breaks or
+         * joins moves the total a little, not by its whole length. */
+        double wl = P.len_ramp > 0 ? (len * q - (P.min_len - P.len_ramp)) / (2 * P.len_ramp)
+                                   : (len * q >= P.min_len ? 1.0 : 0.0);
+        wl = wl < 0 ? 0 : wl > 1 ? 1 : wl;
+        if (wl <= 0 || dep / (len - c->gaps) < P.min_depth)
+            continue;
+        /* the group's pixels, in one list */
+        int np = 0;
+        for (size_t b = a; b < npc; b++) {
+            if (wr_root(pc, (int)b) != (int)a)
+                continue;
+            memcpy(gp + 2 * np, pts + 2 * pc[b].first, sizeof(float) * 2 * pc[b].n);
+            np += pc[b].n;
+        }
+        /* Extent along the main axis: a loop around a cluster of pores can
+         * be long but is not a line. */
+        double mx = 0, my = 0;
+        for (int i = 0; i < np; i++) {
+            mx += gp[2 * i];
+            my += gp[2 * i + 1];
+        }
+        mx /= np;
+        my /= np;
+        double sxx = 0, sxy = 0, syy = 0;
+        for (int i = 0; i < np; i++) {
+            double ex = gp[2 * i] - mx, ey = gp[2 * i + 1] - my;
+            sxx += ex * ex;
+            sxy += ex * ey;
+            syy += ey * ey;
+        }
+        double th = 0.5 * atan2(2 * sxy, sxx - syy), ux = cos(th), uy = sin(th);
+        double lo = 1e30, hi = -1e30;
+        for (int i = 0; i < np; i++) {
+            key[i] = (float)((gp[2 * i] - mx) * ux + (gp[2 * i + 1] - my) * uy);
+            lo = fmin(lo, key[i]);
+            hi = fmax(hi, key[i]);
+        }
+        if ((hi - lo) < P.min_extent * len)
+            continue;
+        int counted = len * q >= P.count_len;
+        count += counted;
+        total += wl * len;
+        mtotal += wl * (len - c->gaps);
+        wsum += wl * wid;
+        dsum += wl * dep;
+        if (det) {
+            /* Order the points along the main axis so the polyline reads
+             * end to end (wrinkles are nearly straight at this scale):
+             * shell sort by projection. */
+            for (int gap2 = np / 2; gap2 > 0; gap2 /= 2)
+                for (int i = gap2; i < np; i++)
+                    for (int j = i; j >= gap2 && key[j - gap2] > key[j]; j -= gap2) {
+                        float t = key[j];
+                        key[j] = key[j - gap2];
+                        key[j - gap2] = t;
+                        float u0 = gp[2 * j], u1 = gp[2 * j + 1];
+                        gp[2 * j] = gp[2 * (j - gap2)];
+                        gp[2 * j + 1] = gp[2 * (j - gap2) + 1];
+                        gp[2 * (j - gap2)] = u0;
+                        gp[2 * (j - gap2) + 1] = u1;
+                    }
+            double sc = q / p; /* working grid -> base image pixels */
+            int bx0 = 1 << 30, by0 = 1 << 30, bx1 = -1, by1 = -1;
+            for (int i = 0; i < np; i++) {
+                gp[2 * i] = (float)((gp[2 * i] + 0.5) * sc - 0.5);
+                gp[2 * i + 1] = (float)((gp[2 * i + 1] + 0.5) * sc - 0.5);
+                int ix = (int)gp[2 * i], iy = (int)gp[2 * i + 1];
+                bx0 = ix < bx0 ? ix : bx0;
+                by0 = iy < by0 ? iy : by0;
+                bx1 = ix > bx1 ? ix : bx1;
+                by1 = iy > by1 ? iy : by1;
+            }
+            long first = sk_detections_add_points(det, gp, (size_t)np);
+            sk_detection_t *d = sk_detections_add(det, SK_DET_WRINKLE);
+            if (first < 0 || !d)
+                return sk_error_set(SK_ERR_NOMEM, "wrinkles: out of memory for detections");
+            d->x = (float)((mx + 0.5) * sc - 0.5);
+            d->y = (float)((my + 0.5) * sc - 0.5);
+            d->length = (float)(len * sc);
+            d->bx = bx0;
+            d->by = by0;
+            d->bw = bx1 - bx0 + 1;
+            d->bh = by1 - by0 + 1;
+            d->diameter = (float)(wid / (len - c->gaps) * sc);
+            d->contrast = (float)(dep / (len - c->gaps));
+            d->first_point = (int)first;
+            d->n_points = np;
+        }
+    }
     double area_cm2 = inner_n * q * q / 100.0;
     double unit = phys ? q : q / p; /* mm, or base-image px */
     double dens = phys ? total * q / area_cm2 : total * unit / (inner_n * (q / p) * (q / p) / 1e6);
-    return wr_emit(out, phys, count, dens, total * unit, total > 0 ? wsum / total * unit : NAN,
-                   total > 0 ? dsum / total : NAN, NULL);
+    /* width and depth: weighted by the measured (not the bridged) length */
+    return wr_emit(out, phys, count, dens, total * unit, mtotal > 0 ? wsum / mtotal * unit : NAN,
+                   mtotal > 0 ? dsum / mtotal : NAN, NULL);
 }

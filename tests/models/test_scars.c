@@ -36,9 +36,9 @@ static void scene_make(scene *s, uint64_t seed, int nscars, int nspots, int npor
     /* scars on a jittered grid so they do not overlap */
     for (int i = 0; i < nscars; i++) {
         int gx = i % 4, gy = i / 4;
-        s->sc[i] = (scar){7 + 9 * gx + 2 * sk_test_rng_uniform(&r),
-                          8 + 8 * gy + 2 * sk_test_rng_uniform(&r),
-                          1.8 + 2.0 * sk_test_rng_uniform(&r), 0.10 + 0.06 * sk_test_rng_uniform(&r)};
+        s->sc[i] = (scar){
+            7 + 9 * gx + 2 * sk_test_rng_uniform(&r), 8 + 8 * gy + 2 * sk_test_rng_uniform(&r),
+            1.8 + 2.0 * sk_test_rng_uniform(&r), 0.10 + 0.06 * sk_test_rng_uniform(&r)};
     }
     s->ns = nscars;
     for (int i = 0; i < nspots; i++)
@@ -54,8 +54,8 @@ static void scene_make(scene *s, uint64_t seed, int nscars, int nspots, int npor
 /* L* = 65 (n . l) / l_z for the height field h = -sum depth exp(-r^2 / 2 s^2),
  * light 35 degrees off the normal from the upper left; spots and pores are
  * flat colour. */
-static void render(const scene *s, double p, double depth_scale, double dx, double dy,
-                   double noise, uint64_t seed, sk_image_t **out)
+static void render(const scene *s, double p, double depth_scale, double dx, double dy, double noise,
+                   uint64_t seed, sk_image_t **out)
 {
     int w = (int)lround(s->wmm / p), h = (int)lround(s->hmm / p);
     sk_image_t *img;
@@ -131,7 +131,6 @@ static double val(const run *o, const char *name)
     return m->value;
 }
 
-
 Test(scars, metrics_in_fixed_order_and_featureless)
 {
     scene *s = malloc(sizeof *s);
@@ -178,8 +177,9 @@ Test(scars, planted_count_recovered)
     run o;
     measure(L, 0.04, 1, &o);
     double n = val(&o, "scars.count");
-    printf("planted 12 scars (+4 spots, 300 pores): found %g (%.1f %%), area %.2f %%, severity %.2f\n",
-           n, 100 * (n - 12) / 12, val(&o, "scars.area_pct"), val(&o, "scars.severity"));
+    printf(
+        "planted 12 scars (+4 spots, 300 pores): found %g (%.1f %%), area %.2f %%, severity %.2f\n",
+        n, 100 * (n - 12) / 12, val(&o, "scars.area_pct"), val(&o, "scars.severity"));
     cr_assert_leq(fabs(n - 12), 0.2 * 12);
     sk_detections_free(&o.det);
     sk_image_free(L);
@@ -260,7 +260,8 @@ static void ph_measure(const sk_phantom_params *pp, ph_run *o, sk_family_fn fn)
     int w = img->width, h = img->height;
     cr_assert_eq(sk_image_new(w, h, 3, &lab), 0);
     cr_assert_eq(sk_colour_srgb_to_lab(img->data, img->stride, img->plane_stride, lab->data,
-                                       lab->stride, lab->plane_stride, w, h), 0);
+                                       lab->stride, lab->plane_stride, w, h),
+                 0);
     uint8_t *skin = malloc((size_t)w * h);
     memset(skin, 1, (size_t)w * h);
     sk_skin_ctx_t c = {0};
@@ -314,32 +315,39 @@ static double ph_cv(const sk_phantom_params *p, int n, const char *name, sk_fami
     return sqrt(fmax(0, s2 / n - mean * mean)) / mean;
 }
 
-/* Printed for the validation page; only the featureless check is asserted,
- * because this model version does not yet meet the truth bar on the
- * phantom's boxcar and rolling scars (see
- * docs/validation/models-pores-wrinkles-scars.md). */
-Test(scars_phantom, figures)
+/* Printed for docs/VALIDATION.md; only the featureless check is asserted,
+ * because this model version does not meet the DESIGN §8 scar bars on the
+ * phantom (its boxcar and rolling scars). SK_PHANTOM_SEEDS=N prints seeds
+ * 1..N (default 1). */
+Test(scars_phantom, figures, .timeout = 600)
 {
-    sk_phantom_params p;
-    sk_phantom_params_default(&p);
-    ph_run a, b, f;
-    ph_measure(&p, &a, sk_scars_measure);
-    printf("phantom (bar not met): scars.count %g vs planted %d, severity %.2f\n",
-           ph_val(&a, "scars.count"), a.t->scar_count, ph_val(&a, "scars.severity"));
-    sk_phantom_params q = p;
-    q.improvement = 0.2;
-    ph_measure(&q, &b, sk_scars_measure);
-    printf("phantom improvement 0.2: scars.severity change %.1f %%\n",
-           100 * (ph_val(&b, "scars.severity") - ph_val(&a, "scars.severity")) /
-               ph_val(&a, "scars.severity"));
-    q = p;
-    q.featureless = 1;
-    ph_measure(&q, &f, sk_scars_measure);
-    printf("phantom featureless: scars.count %g\n", ph_val(&f, "scars.count"));
-    cr_assert_leq(ph_val(&f, "scars.count"), 0);
-    double mean, cv = ph_cv(&p, 6, "scars.severity", sk_scars_measure, &mean);
-    printf("phantom: scars.severity over 6 re-captures: mean %.2f, CV %.1f %%\n", mean, 100 * cv);
-    sk_phantom_truth_free(a.t);
-    sk_phantom_truth_free(b.t);
-    sk_phantom_truth_free(f.t);
+    const char *e = getenv("SK_PHANTOM_SEEDS");
+    int ns = e && atoi(e) > 1 ? atoi(e) : 1;
+    for (uint64_t seed = 1; seed <= (uint64_t)ns; seed++) {
+        sk_phantom_params p;
+        sk_phantom_params_default(&p);
+        p.seed = seed;
+        ph_run a, b, f;
+        ph_measure(&p, &a, sk_scars_measure);
+        printf("phantom seed %d (bar not met): scars.count %g vs planted %d, severity %.2f\n",
+               (int)seed, ph_val(&a, "scars.count"), a.t->scar_count, ph_val(&a, "scars.severity"));
+        sk_phantom_params q = p;
+        q.improvement = 0.2;
+        ph_measure(&q, &b, sk_scars_measure);
+        printf("phantom seed %d improvement 0.2: scars.severity change %.1f %%\n", (int)seed,
+               100 * (ph_val(&b, "scars.severity") - ph_val(&a, "scars.severity")) /
+                   ph_val(&a, "scars.severity"));
+        q = p;
+        q.featureless = 1;
+        ph_measure(&q, &f, sk_scars_measure);
+        printf("phantom seed %d featureless: scars.count %g\n", (int)seed,
+               ph_val(&f, "scars.count"));
+        cr_assert_leq(ph_val(&f, "scars.count"), 0);
+        double mean, cv = ph_cv(&p, 6, "scars.severity", sk_scars_measure, &mean);
+        printf("phantom seed %d: scars.severity over 6 re-captures: mean %.2f, CV %.1f %%\n",
+               (int)seed, mean, 100 * cv);
+        sk_phantom_truth_free(a.t);
+        sk_phantom_truth_free(b.t);
+        sk_phantom_truth_free(f.t);
+    }
 }

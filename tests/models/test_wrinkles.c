@@ -1,7 +1,7 @@
 /* Wrinkles model: planted valleys recovered (total length), pores and noise
  * not taken for wrinkles, a planted 20 % shallower set measured, repeatability
- * and two resolutions. Rendered here from a physical line list (mm) until the
- * shared phantom library lands. */
+ * and two resolutions, on scenes rendered here from a physical line list (mm);
+ * then the DESIGN §8 bars on the shared phantom (phantom/sk_phantom.h). */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdio.h>
@@ -34,9 +34,12 @@ static void scene_make(scene *s, uint64_t seed, int nl)
     for (int i = 0; i < nl; i++) {
         double cx = 6 + 28 * sk_test_rng_uniform(&r), cy = 6 + 18 * sk_test_rng_uniform(&r);
         double th = M_PI * sk_test_rng_uniform(&r), len = 5 + 8 * sk_test_rng_uniform(&r);
-        s->l[i] = (line){cx - 0.5 * len * cos(th), cy - 0.5 * len * sin(th),
-                         cx + 0.5 * len * cos(th), cy + 0.5 * len * sin(th),
-                         0.3 + 0.5 * sk_test_rng_uniform(&r), 5 + 3 * sk_test_rng_uniform(&r)};
+        s->l[i] = (line){cx - 0.5 * len * cos(th),
+                         cy - 0.5 * len * sin(th),
+                         cx + 0.5 * len * cos(th),
+                         cy + 0.5 * len * sin(th),
+                         0.3 + 0.5 * sk_test_rng_uniform(&r),
+                         5 + 3 * sk_test_rng_uniform(&r)};
     }
     s->np = 400;
     for (int i = 0; i < s->np; i++) {
@@ -55,8 +58,8 @@ static double truth_length(const scene *s)
 
 /* Valleys with a Gaussian cross-profile of the given FWHM and rounded ends;
  * overlapping lines take the deeper value. */
-static void render(const scene *s, double p, double depth_scale, double dx, double dy,
-                   double noise, uint64_t seed, sk_image_t **out)
+static void render(const scene *s, double p, double depth_scale, double dx, double dy, double noise,
+                   uint64_t seed, sk_image_t **out)
 {
     int w = (int)lround(s->wmm / p), h = (int)lround(s->hmm / p);
     sk_image_t *img;
@@ -81,7 +84,8 @@ static void render(const scene *s, double p, double depth_scale, double dx, doub
                 if (ex * ex + ey * ey < 0.25)
                     v += 6 * exp(-(ex * ex + ey * ey) / (2 * 0.09 * 0.09));
             }
-            img->data[(size_t)y * img->stride + x] = (float)(65 - v + noise * sk_test_rng_gauss(&r));
+            img->data[(size_t)y * img->stride + x] =
+                (float)(65 - v + noise * sk_test_rng_gauss(&r));
         }
     *out = img;
 }
@@ -171,7 +175,8 @@ Test(wrinkles, planted_length_recovered)
     measure(L, 0.04, 1, &o);
     double t = truth_length(s), f = val(&o, "wrinkles.total_length");
     printf("planted %.1f mm in %d lines; found %.1f mm (%.1f %%) in %g pieces; width %.2f mm, "
-           "depth %.2f\n", t, s->nl, f, 100 * (f - t) / t, val(&o, "wrinkles.count"),
+           "depth %.2f\n",
+           t, s->nl, f, 100 * (f - t) / t, val(&o, "wrinkles.count"),
            val(&o, "wrinkles.mean_width"), val(&o, "wrinkles.mean_depth"));
     cr_assert_leq(fabs(f - t), 0.15 * t);
     sk_detections_free(&o.det);
@@ -229,8 +234,8 @@ Test(wrinkles, repeatability_and_two_resolutions)
     run o3;
     measure(L3, 0.03, 1, &o3);
     double t3 = val(&o3, "wrinkles.total_length");
-    printf("wrinkles.total_length at 0.03 mm/px %.1f vs 0.04 mm/px mean %.1f (%.1f %%)\n", t3,
-           mean, 100 * (t3 - mean) / mean);
+    printf("wrinkles.total_length at 0.03 mm/px %.1f vs 0.04 mm/px mean %.1f (%.1f %%)\n", t3, mean,
+           100 * (t3 - mean) / mean);
     cr_assert_leq(fabs(t3 - mean) / mean, 0.10);
     sk_detections_free(&o3.det);
     sk_image_free(L3);
@@ -254,7 +259,8 @@ static void ph_measure(const sk_phantom_params *pp, ph_run *o, sk_family_fn fn)
     int w = img->width, h = img->height;
     cr_assert_eq(sk_image_new(w, h, 3, &lab), 0);
     cr_assert_eq(sk_colour_srgb_to_lab(img->data, img->stride, img->plane_stride, lab->data,
-                                       lab->stride, lab->plane_stride, w, h), 0);
+                                       lab->stride, lab->plane_stride, w, h),
+                 0);
     uint8_t *skin = malloc((size_t)w * h);
     memset(skin, 1, (size_t)w * h);
     sk_skin_ctx_t c = {0};
@@ -308,36 +314,75 @@ static double ph_cv(const sk_phantom_params *p, int n, const char *name, sk_fami
     return sqrt(fmax(0, s2 / n - mean * mean)) / mean;
 }
 
-/* The phantom's wrinkles are faint, tapered valleys under side light. The
- * figures below are printed for the validation page; only the featureless
- * check is asserted, because this model version does not yet meet the truth,
- * improvement and repeatability bars on the phantom (see
- * docs/validation/models-pores-wrinkles-scars.md). */
-Test(wrinkles_phantom, figures)
+/* The phantom's wrinkles are faint, tapered valleys under side light,
+ * crossed by pores and by each other. DESIGN §8 bars asserted here: total
+ * length within 15 % of the planted length (seeds 1-4) and re-capture CV of
+ * the total length <= 5 % (seeds 1-2, six re-captures each). The planted
+ * 20 % improvement is printed, not asserted: its mean over seeds is on the
+ * bar but single reference pairs scatter beyond +-5 % (docs/VALIDATION.md).
+ * The runs below are deterministic (fixed seeds). */
+Test(wrinkles_phantom, featureless_is_zero)
 {
     sk_phantom_params p;
     sk_phantom_params_default(&p);
-    ph_run a, b, f;
-    ph_measure(&p, &a, sk_wrinkles_measure);
-    double len = ph_val(&a, "wrinkles.total_length"), truth = a.t->wrinkle_total_length;
-    printf("phantom (bar not met): wrinkles.total_length %.1f mm vs planted %.1f mm (%.1f %%), "
-           "count %g vs %d\n", len, truth, 100 * (len - truth) / truth,
-           ph_val(&a, "wrinkles.count"), a.t->wrinkle_count);
-    sk_phantom_params q = p;
-    q.improvement = 0.2;
-    ph_measure(&q, &b, sk_wrinkles_measure);
-    printf("phantom improvement 0.2 (bar not met): total_length change %.1f %% (planted %.1f %%)\n",
-           100 * (ph_val(&b, "wrinkles.total_length") - len) / len,
-           100 * (b.t->wrinkle_total_length - truth) / truth);
-    q = p;
-    q.featureless = 1;
-    ph_measure(&q, &f, sk_wrinkles_measure);
-    printf("phantom featureless: wrinkles.count %g\n", ph_val(&f, "wrinkles.count"));
+    p.featureless = 1;
+    ph_run f;
+    ph_measure(&p, &f, sk_wrinkles_measure);
+    printf("phantom featureless: wrinkles.count %g, total_length %g mm\n",
+           ph_val(&f, "wrinkles.count"), ph_val(&f, "wrinkles.total_length"));
     cr_assert_leq(ph_val(&f, "wrinkles.count"), 0);
-    double mean, cv = ph_cv(&p, 6, "wrinkles.total_length", sk_wrinkles_measure, &mean);
-    printf("phantom: wrinkles.total_length over 6 re-captures: mean %.1f mm, CV %.1f %%\n", mean,
-           100 * cv);
-    sk_phantom_truth_free(a.t);
-    sk_phantom_truth_free(b.t);
     sk_phantom_truth_free(f.t);
+}
+
+/* More skins for the validation page: SK_PHANTOM_SEEDS=8 runs seeds 1-8
+ * (the bars are asserted on the default seeds only). */
+static int ph_seeds(int dflt)
+{
+    const char *e = getenv("SK_PHANTOM_SEEDS");
+    int n = e ? atoi(e) : 0;
+    return n > dflt ? n : dflt;
+}
+
+Test(wrinkles_phantom, truth_length_and_improvement, .timeout = 600)
+{
+    double imp_sum = 0;
+    const int ns = ph_seeds(4);
+    for (uint64_t seed = 1; seed <= (uint64_t)ns; seed++) {
+        sk_phantom_params p;
+        sk_phantom_params_default(&p);
+        p.seed = seed;
+        ph_run a, b;
+        ph_measure(&p, &a, sk_wrinkles_measure);
+        p.improvement = 0.2;
+        ph_measure(&p, &b, sk_wrinkles_measure);
+        double len = ph_val(&a, "wrinkles.total_length"), truth = a.t->wrinkle_total_length;
+        double imp = (ph_val(&b, "wrinkles.total_length") - len) / len;
+        imp_sum += imp;
+        printf("phantom seed %d: wrinkles.total_length %.1f mm vs planted %.1f mm (%+.1f %%, bar "
+               "15 %%), count %g vs %d; improvement 0.2: %.1f %% (planted %.1f %%)\n",
+               (int)seed, len, truth, 100 * (len - truth) / truth, ph_val(&a, "wrinkles.count"),
+               a.t->wrinkle_count, 100 * imp, 100 * (b.t->wrinkle_total_length - truth) / truth);
+        if (seed <= 4)
+            cr_assert_leq(fabs(len - truth), 0.15 * truth, "seed %d", (int)seed);
+        sk_phantom_truth_free(a.t);
+        sk_phantom_truth_free(b.t);
+    }
+    printf("phantom seeds 1-%d: mean improvement %.1f %% (bar 20 +- 5 %%, not asserted)\n", ns,
+           100 * imp_sum / ns);
+}
+
+Test(wrinkles_phantom, repeatability, .timeout = 600)
+{
+    const int ns = ph_seeds(2);
+    for (uint64_t seed = 1; seed <= (uint64_t)ns; seed++) {
+        sk_phantom_params p;
+        sk_phantom_params_default(&p);
+        p.seed = seed;
+        double mean, cv = ph_cv(&p, 6, "wrinkles.total_length", sk_wrinkles_measure, &mean);
+        printf("phantom seed %d: wrinkles.total_length over 6 re-captures: mean %.1f mm, CV %.1f "
+               "%% (bar 5 %%)\n",
+               (int)seed, mean, 100 * cv);
+        if (seed <= 2)
+            cr_assert_leq(cv, 0.05, "seed %d", (int)seed);
+    }
 }
