@@ -46,6 +46,11 @@ static void print_text(const char *db, const char *da, const sk_compare_result_t
            r->gain[0], r->gain[1], r->gain[2]);
     printf("  capture: exposure %+.2f EV, white balance %.1f %%, sharpness ratio %.2f\n",
            r->exposure_ev, 100 * r->wb_shift, r->sharpness_ratio);
+    if (r->noise_model_version[0] &&
+        strcmp(r->noise_model_version, r->before.metrics.model_version) != 0)
+        printf("  note: the repeatability limits were measured with model %s, the metrics come "
+               "from %s (re-measure with scripts/measure-noise)\n",
+               r->noise_model_version, r->before.metrics.model_version);
     for (int b = 0; b < SK_PAIR_FLAG_COUNT; b++)
         if (r->pair_flags & (1u << b))
             printf("  warning: %s mismatch; unreliable: %s\n", sk_pair_flag_name(1u << b),

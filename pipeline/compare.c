@@ -318,8 +318,11 @@ int sk_compare_photos(sk_comparer_t *c, const char *before, const char *after,
         return sk_error_set(SK_ERR_ARG, "%s: the grey card lies outside the photo", da);
 
     /* align the follow-up to the baseline */
-    if ((rc = sk_register(c->before, NULL, c->after, NULL, &opts->reg, &out->reg)) < 0)
-        return sk_error_set(rc, "%s vs %s: %s", da, db, sk_error_message());
+    if ((rc = sk_register(c->before, NULL, c->after, NULL, &opts->reg, &out->reg)) < 0) {
+        char why[400];
+        snprintf(why, sizeof why, "%s", sk_error_message());
+        return sk_error_set(rc, "%s vs %s: %s", da, db, why);
+    }
     sk_image_free(c->aligned);
     c->aligned = NULL;
     uint8_t *valid = NULL;
@@ -447,7 +450,8 @@ int sk_compare_photos(sk_comparer_t *c, const char *before, const char *after,
                 rc = sk_error_set(SK_ERR_QUALITY, "%s: cannot normalise its colour", da);
                 goto fail;
             }
-        apply_gains(c->aligned, out->gain);
+        if (out->gain[0] != 1.0 || out->gain[1] != 1.0 || out->gain[2] != 1.0)
+            apply_gains(c->aligned, out->gain);
     }
 
     /* pass 2: both measured inside the common region */
@@ -533,7 +537,7 @@ int sk_compare_photos(sk_comparer_t *c, const char *before, const char *after,
         else if (!isfinite(r->limit))
             r->note = "no repeatability figure for this metric";
         else
-            r->beyond_noise = fabs(r->delta) > r->limit;
+            r->beyond_noise = fabs(r->delta) > sk_noise_count_limit(r->name, r->limit);
         if (r->beyond_noise == 1 && r->better != SK_BETTER_NEUTRAL)
             r->improved = (r->delta < 0) == (r->better == SK_BETTER_LOWER) ? 1 : -1;
     }

@@ -129,6 +129,14 @@ double sk_noise_limit_scaled(const sk_noise_t *noise, const char *name, double l
     return 1.96 * sqrt(2.0) * fmax(e->sw, e->cv * fabs(level));
 }
 
+double sk_noise_count_limit(const char *name, double limit)
+{
+    size_t n = name ? strlen(name) : 0;
+    if (n >= 5 && strcmp(name + n - 5, "count") == 0 && limit < 1.5)
+        return 1.5;
+    return limit;
+}
+
 int sk_noise_beyond_stored(const sk_noise_t *noise, const char *name, double before, double after,
                            int physical)
 {
@@ -138,5 +146,5 @@ int sk_noise_beyond_stored(const sk_noise_t *noise, const char *name, double bef
     double lim = sk_noise_limit_scaled(noise, name, 0.5 * (before + after), physical);
     if (!isfinite(lim) || !isfinite(before) || !isfinite(after))
         return -1;
-    return fabs(after - before) > lim;
+    return fabs(after - before) > sk_noise_count_limit(name, lim);
 }

@@ -63,8 +63,14 @@ const sk_noise_entry_t *sk_noise_find_scaled(const sk_noise_t *noise, const char
 double sk_noise_limit(const sk_noise_t *noise, const char *name, double level);
 
 /* The same from the table of the photos' scale mode (sk_noise_find_scaled). */
-double sk_noise_limit_scaled(const sk_noise_t *noise, const char *name, double level,
-                             int physical);
+double sk_noise_limit_scaled(const sk_noise_t *noise, const char *name, double level, int physical);
+
+/* The limit a count must exceed: counts move in whole steps, so a limit
+ * under 1.5 would call one feature appearing or disappearing a change
+ * beyond noise; counts (metrics whose name ends in "count") get at least
+ * 1.5 (two
+ * features). Other metrics: `limit` unchanged. */
+double sk_noise_count_limit(const char *name, double limit);
 
 /* Is the change between two stored scores of a view (whole photos, not
  * aligned or colour-normalised to each other) beyond noise? 1 or 0; -1 when
@@ -103,15 +109,15 @@ typedef enum sk_colour_norm {
 
 typedef struct sk_compare_opts {
     sk_load_opts_t load;
-    double mm_per_px;             /* the baseline's scale; 0 = unknown */
-    const char *mask_before;      /* user region masks (white = analyse), or NULL */
+    double mm_per_px;        /* the baseline's scale; 0 = unknown */
+    const char *mask_before; /* user region masks (white = analyse), or NULL */
     const char *mask_after;
     const sk_rect_t *card_before; /* grey-card rectangles in each photo's own pixels, or NULL */
     const sk_rect_t *card_after;
-    int normalise;                /* 1 (default): normalise colour; 0: do not */
-    int detections;               /* keep detections of both photos (baseline frame) */
-    const sk_noise_t *noise;      /* NULL: loaded from the model folder */
-    sk_register_opts_t reg;       /* registration options */
+    int normalise;           /* 1 (default): normalise colour; 0: do not */
+    int detections;          /* keep detections of both photos (baseline frame) */
+    const sk_noise_t *noise; /* NULL: loaded from the model folder */
+    sk_register_opts_t reg;  /* registration options */
 } sk_compare_opts_t;
 
 void sk_compare_opts_default(sk_compare_opts_t *opts);
@@ -132,17 +138,17 @@ typedef struct sk_compare_metric {
 } sk_compare_metric_t;
 
 typedef struct sk_compare_result {
-    sk_register_result_t reg; /* follow-up -> baseline pixels */
+    sk_register_result_t reg;    /* follow-up -> baseline pixels */
     sk_analysis_t before, after; /* each measured inside the common region */
     double common_fraction;      /* common skin region / baseline's own skin region */
     int norm;                    /* sk_colour_norm used */
     double gain[3];              /* linear R, G, B gains applied to the follow-up */
     unsigned pair_flags;
-    double exposure_ev;          /* log2 of the follow-up's / baseline's skin luminance, before
-                                    normalisation */
-    double wb_shift;             /* largest relative change of skin R/G or B/G, before
-                                    normalisation */
-    double sharpness_ratio;      /* follow-up / baseline sharpness */
+    double exposure_ev;     /* log2 of the follow-up's / baseline's skin luminance, before
+                               normalisation */
+    double wb_shift;        /* largest relative change of skin R/G or B/G, before
+                               normalisation */
+    double sharpness_ratio; /* follow-up / baseline sharpness */
     char noise_model_version[48];
     int count;
     sk_compare_metric_t m[SK_METRICS_MAX];
