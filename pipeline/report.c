@@ -394,51 +394,6 @@ static void compare_pair(sk_comparer_t *cmp, sk_analyzer_t *an, const char *befo
 
 /* --------------------------------------------------------------- labels */
 
-static const struct {
-    const char *name, *label;
-} labels[] = {
-    {"pores.count", "Pores (count)"},
-    {"pores.density", "Pore density"},
-    {"pores.mean_diameter", "Pore mean diameter"},
-    {"pores.area_pct", "Pore area"},
-    {"wrinkles.count", "Wrinkles (count)"},
-    {"wrinkles.total_length", "Wrinkle total length"},
-    {"wrinkles.length_density", "Wrinkle length density"},
-    {"wrinkles.mean_width", "Wrinkle mean width"},
-    {"wrinkles.mean_depth", "Wrinkle mean depth"},
-    {"pigment.spot_count", "Pigmented spots (count)"},
-    {"pigment.spot_area_pct", "Pigmented spot area"},
-    {"pigment.spot_contrast", "Spot contrast"},
-    {"pigment.evenness", "Tone unevenness"},
-    {"pigment.ita_deg", "Skin tone (ITA)"},
-    {"pigment.melanin_index", "Melanin index"},
-    {"pigment.erythema_index", "Erythema index"},
-    {"redness.area_pct", "Red area"},
-    {"texture.ra", "Roughness Ra"},
-    {"texture.rq", "Roughness Rq"},
-    {"texture.glcm_contrast", "Texture contrast (GLCM)"},
-    {"texture.glcm_homogeneity", "Texture homogeneity (GLCM)"},
-    {"texture.glcm_energy", "Texture energy (GLCM)"},
-    {"texture.glcm_correlation", "Texture correlation (GLCM)"},
-    {"texture.lbp_uniformity", "Texture uniformity (LBP)"},
-    {"scars.count", "Scars (count)"},
-    {"scars.area_pct", "Scar area"},
-    {"scars.severity", "Scar severity (depth proxy)"},
-};
-
-static const char *label_of(const char *name)
-{
-    for (size_t i = 0; i < sizeof labels / sizeof labels[0]; i++)
-        if (strcmp(labels[i].name, name) == 0)
-            return labels[i].label;
-    return name;
-}
-
-static const char *const headline[] = {
-    "pores.count", "wrinkles.total_length", "pigment.spot_area_pct", "redness.area_pct",
-    "texture.rq",  "scars.severity"};
-#define N_HEADLINE 6
-
 static void fmt_value(double v, const char *unit, char *buf, size_t len)
 {
     if (!isfinite(v)) {
@@ -581,24 +536,24 @@ static void cover_page(pdf_t *p, const rdata_t *d, const vcomp_t *vcs)
                                         d->date[l]);
             int any = 0;
             const vcomp_t *vc = &vcs[v];
-            for (int k = 0; k < N_HEADLINE && n < sizeof buf; k++) {
-                const sk_compare_metric_t *cm = cmp_metric(vc, headline[k]);
+            for (int k = 0; k < SK_N_HEADLINE && n < sizeof buf; k++) {
+                const sk_compare_metric_t *cm = cmp_metric(vc, sk_headline_metrics[k]);
                 double a0, a1;
                 int beyond;
                 if (cm) {
                     a0 = cm->before, a1 = cm->after, beyond = cm->beyond_noise;
                 } else {
-                    const rmetric_t *m0 = find_metric(&d->cell[b][v], headline[k]);
-                    const rmetric_t *m1 = find_metric(&d->cell[l][v], headline[k]);
+                    const rmetric_t *m0 = find_metric(&d->cell[b][v], sk_headline_metrics[k]);
+                    const rmetric_t *m1 = find_metric(&d->cell[l][v], sk_headline_metrics[k]);
                     a0 = m0 ? m0->value : NAN, a1 = m1 ? m1->value : NAN;
-                    beyond =
-                        sk_noise_beyond_stored(&d->noise, headline[k], a0, a1, view_physical(d, v));
+                    beyond = sk_noise_beyond_stored(&d->noise, sk_headline_metrics[k], a0, a1,
+                                                    view_physical(d, v));
                 }
                 if (!isfinite(a0) || !isfinite(a1) || fabs(a0) < 1e-9)
                     continue;
                 double pc = 100.0 * (a1 - a0) / fabs(a0);
                 n += (size_t)snprintf(buf + n, sizeof buf - n, "%s%s %+.0f %%%s", any ? "; " : "",
-                                      label_of(headline[k]), pc,
+                                      sk_metric_label(sk_headline_metrics[k]), pc,
                                       beyond == 1   ? " (beyond noise)"
                                       : beyond == 0 ? " (within noise)"
                                                     : "");
@@ -676,9 +631,9 @@ static void trend_chart(pdf_t *p, const rdata_t *d, int v, const char *metric, d
     const int unitless = !unit[0] || strcmp(unit, "count") == 0 || strcmp(unit, "index") == 0 ||
                          strcmp(unit, "fraction") == 0;
     if (unitless)
-        snprintf(title, sizeof title, "%s", label_of(metric));
+        snprintf(title, sizeof title, "%s", sk_metric_label(metric));
     else
-        snprintf(title, sizeof title, "%s (%s)", label_of(metric), unit);
+        snprintf(title, sizeof title, "%s (%s)", sk_metric_label(metric), unit);
     text(p, x, y, w, "Sans Bold 7.5", title, 0.15, 0.15, 0.15, PANGO_ALIGN_LEFT);
     double px = x + 28, py = y + 14, pw = w - 34, ph = h - 30;
     cairo_set_source_rgb(p->cr, 0.85, 0.85, 0.85);
@@ -852,9 +807,9 @@ static void view_pages(pdf_t *p, const rdata_t *d, int v, const vcomp_t *vc)
          0.35, PANGO_ALIGN_LEFT);
     y += 16;
     double cw = (PAGE_W - 2 * MARGIN) / 3, ch = 70;
-    for (int k = 0; k < N_HEADLINE; k++)
-        trend_chart(p, d, v, headline[k], MARGIN + (k % 3) * cw, y + (k / 3) * (ch + 6), cw - 8,
-                    ch);
+    for (int k = 0; k < SK_N_HEADLINE; k++)
+        trend_chart(p, d, v, sk_headline_metrics[k], MARGIN + (k % 3) * cw, y + (k / 3) * (ch + 6),
+                    cw - 8, ch);
 
     /* metric table on its own page */
     new_page(p, d);
@@ -884,12 +839,12 @@ static void view_pages(pdf_t *p, const rdata_t *d, int v, const vcomp_t *vc)
     int row = 0;
     /* in the order of the labels (by family), then anything else */
     int order[MAX_METRICS], no = 0;
-    for (size_t k = 0; k < sizeof labels / sizeof labels[0]; k++)
+    for (int k = 0; sk_metric_name_at(k); k++)
         for (int i = 0; i < cl->nm; i++)
-            if (strcmp(cl->m[i].name, labels[k].name) == 0 && no < MAX_METRICS)
+            if (strcmp(cl->m[i].name, sk_metric_name_at(k)) == 0 && no < MAX_METRICS)
                 order[no++] = i;
     for (int i = 0; i < cl->nm && no < MAX_METRICS; i++)
-        if (strcmp(label_of(cl->m[i].name), cl->m[i].name) == 0)
+        if (strcmp(sk_metric_label(cl->m[i].name), cl->m[i].name) == 0)
             order[no++] = i;
     for (int oi = 0; oi < no && y < PAGE_H - 90; oi++) {
         const rmetric_t *ml = &cl->m[order[oi]];
@@ -922,7 +877,8 @@ static void view_pages(pdf_t *p, const rdata_t *d, int v, const vcomp_t *vc)
         fmt_change(pv, ml->value, ml->better,
                    sk_noise_beyond_stored(&d->noise, ml->name, pv, ml->value, view_physical(d, v)),
                    c1, sizeof c1, rgb1);
-        text(p, col[0], y, 148, "Sans 8", label_of(ml->name), 0.1, 0.1, 0.1, PANGO_ALIGN_LEFT);
+        text(p, col[0], y, 148, "Sans 8", sk_metric_label(ml->name), 0.1, 0.1, 0.1,
+             PANGO_ALIGN_LEFT);
         text(p, col[1], y, 84, "Sans 8", v0, 0.2, 0.2, 0.2, PANGO_ALIGN_LEFT);
         text(p, col[2], y, 84, "Sans 8", v1, 0.2, 0.2, 0.2, PANGO_ALIGN_LEFT);
         text(p, col[3], y, 78, "Sans 8", c0, rgb0[0], rgb0[1], rgb0[2], PANGO_ALIGN_LEFT);
@@ -1164,7 +1120,8 @@ int sk_report_compare(const sk_comparer_t *c, const char *before, const char *af
             snprintf(lim, sizeof lim, "± %.3g", m->limit);
         else
             snprintf(lim, sizeof lim, "—");
-        text(&p, col[0], y, 168, "Sans 8", label_of(m->name), 0.1, 0.1, 0.1, PANGO_ALIGN_LEFT);
+        text(&p, col[0], y, 168, "Sans 8", sk_metric_label(m->name), 0.1, 0.1, 0.1,
+             PANGO_ALIGN_LEFT);
         text(&p, col[1], y, 88, "Sans 8", v0, 0.2, 0.2, 0.2, PANGO_ALIGN_LEFT);
         text(&p, col[2], y, 88, "Sans 8", v1, 0.2, 0.2, 0.2, PANGO_ALIGN_LEFT);
         text(&p, col[3], y, 88, "Sans 8", ch, rgb[0], rgb[1], rgb[2], PANGO_ALIGN_LEFT);

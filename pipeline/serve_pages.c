@@ -215,51 +215,6 @@ static void put_list(sk_sb_t *b, const char *s)
 
 /* ------------------------------------------------------------ wording */
 
-static const struct {
-    const char *name, *label;
-} labels[] = {
-    {"pores.count", "Pores"},
-    {"pores.density", "Pore density"},
-    {"pores.mean_diameter", "Pore diameter"},
-    {"pores.area_pct", "Pore area"},
-    {"wrinkles.count", "Wrinkles"},
-    {"wrinkles.total_length", "Wrinkle length"},
-    {"wrinkles.length_density", "Wrinkle density"},
-    {"wrinkles.mean_width", "Wrinkle width"},
-    {"wrinkles.mean_depth", "Wrinkle depth"},
-    {"pigment.spot_count", "Spots"},
-    {"pigment.spot_area_pct", "Spot area"},
-    {"pigment.spot_contrast", "Spot contrast"},
-    {"pigment.evenness", "Tone unevenness"},
-    {"pigment.ita_deg", "Skin tone (ITA)"},
-    {"pigment.melanin_index", "Melanin index"},
-    {"pigment.erythema_index", "Erythema index"},
-    {"redness.area_pct", "Red area"},
-    {"texture.ra", "Roughness Ra"},
-    {"texture.rq", "Roughness Rq"},
-    {"texture.glcm_contrast", "GLCM contrast"},
-    {"texture.glcm_homogeneity", "GLCM homogeneity"},
-    {"texture.glcm_energy", "GLCM energy"},
-    {"texture.glcm_correlation", "GLCM correlation"},
-    {"texture.lbp_uniformity", "LBP uniformity"},
-    {"scars.count", "Scars"},
-    {"scars.area_pct", "Scar area"},
-    {"scars.severity", "Scar severity"},
-};
-
-static const char *label_of(const char *name)
-{
-    for (size_t i = 0; i < sizeof labels / sizeof labels[0]; i++)
-        if (strcmp(labels[i].name, name) == 0)
-            return labels[i].label;
-    return name;
-}
-
-static const char *const headline[] = {
-    "pores.count", "wrinkles.total_length", "pigment.spot_area_pct", "redness.area_pct",
-    "texture.rq",  "scars.severity"};
-#define N_HEADLINE (sizeof headline / sizeof headline[0])
-
 static void fmt_value(double v, const char *unit, char *buf, size_t len)
 {
     if (!isfinite(v)) {
@@ -361,15 +316,15 @@ static void headline_change(const pdata_t *d, const sk_noise_t *noise, const sk_
     }
     const char *best = NULL;
     double best_rel = 0;
-    for (size_t i = 0; i < N_HEADLINE; i++) {
-        const pmetric_t *m0 = cell_metric(&d->cell[b][best_v], headline[i]);
-        const pmetric_t *m1 = cell_metric(&d->cell[l][best_v], headline[i]);
+    for (size_t i = 0; i < SK_N_HEADLINE; i++) {
+        const pmetric_t *m0 = cell_metric(&d->cell[b][best_v], sk_headline_metrics[i]);
+        const pmetric_t *m1 = cell_metric(&d->cell[l][best_v], sk_headline_metrics[i]);
         if (!m0 || !m1 || !isfinite(m0->value) || !isfinite(m1->value) || fabs(m0->value) < 1e-9 ||
             m0->better == 0)
             continue;
         double rel = fabs((m1->value - m0->value) / m0->value);
         if (!best || rel > best_rel)
-            best = headline[i], best_rel = rel;
+            best = sk_headline_metrics[i], best_rel = rel;
     }
     if (!best) {
         sk_sb_put(out, "<span class=\"muted\">—</span>");
@@ -383,8 +338,8 @@ static void headline_change(const pdata_t *d, const sk_noise_t *noise, const sk_
                sk_noise_beyond_stored(noise, best, m0->value, m1->value,
                                       info && sk_patient_mm_per_px(info, d->view[best_v]) > 0),
                ch, sizeof ch, &cls);
-    sk_sb_printf(out, "%s <span class=\"%s\">%s</span> <span class=\"muted\">(", label_of(best),
-                 cls, ch);
+    sk_sb_printf(out, "%s <span class=\"%s\">%s</span> <span class=\"muted\">(",
+                 sk_metric_label(best), cls, ch);
     sk_sb_html(out, d->view[best_v]);
     sk_sb_printf(out, ", %s → %s)</span>", d->date[b], d->date[l]);
 }
@@ -504,9 +459,9 @@ static void trend_chart(sk_sb_t *b, const pdata_t *d, int v, const char *metric)
                  "<svg class=\"chart\" width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" "
                  "role=\"img\" aria-label=\"",
                  W, H, W, H);
-    sk_sb_html(b, label_of(metric));
+    sk_sb_html(b, sk_metric_label(metric));
     sk_sb_put(b, " over time\"><text class=\"title\" x=\"8\" y=\"15\">");
-    sk_sb_html(b, label_of(metric));
+    sk_sb_html(b, sk_metric_label(metric));
     sk_sb_printf(b, "</text><line class=\"axis\" x1=\"%.0f\" y1=\"%.0f\" x2=\"%.0f\" y2=\"%.0f\"/>",
                  L, H - B, W - R, H - B);
     sk_sb_printf(b, "<line class=\"axis\" x1=\"%.0f\" y1=\"%.0f\" x2=\"%.0f\" y2=\"%.0f\"/>", L, T,
@@ -571,7 +526,7 @@ static void metric_table(sk_sb_t *b, const pdata_t *d, int v, const sk_noise_t *
             char v1[48];
             fmt_value(m->value, m->unit, v1, sizeof v1);
             sk_sb_put(b, "<tr><td>");
-            sk_sb_html(b, label_of(m->name));
+            sk_sb_html(b, sk_metric_label(m->name));
             sk_sb_put(b, "</td><td class=\"num\">");
             sk_sb_html(b, v1);
             sk_sb_put(b, "</td></tr>");
@@ -612,7 +567,7 @@ static void metric_table(sk_sb_t *b, const pdata_t *d, int v, const sk_noise_t *
         sk_sb_put(b, "<tr><td title=\"");
         sk_sb_html(b, m->name);
         sk_sb_put(b, "\">");
-        sk_sb_html(b, label_of(m->name));
+        sk_sb_html(b, sk_metric_label(m->name));
         sk_sb_put(b, "</td><td class=\"num\">");
         sk_sb_html(b, v0);
         if (ps >= 0 && ps != bs) {
@@ -810,8 +765,8 @@ enum MHD_Result serve_page_patient(serve_req_t *r, const char *id)
             continue;
         }
         sk_sb_put(&b, "<div class=\"charts\">");
-        for (size_t i = 0; i < N_HEADLINE; i++)
-            trend_chart(&b, d, v, headline[i]);
+        for (size_t i = 0; i < SK_N_HEADLINE; i++)
+            trend_chart(&b, d, v, sk_headline_metrics[i]);
         sk_sb_put(&b, "</div><h3>Metrics</h3>");
         metric_table(&b, d, v, noise,
                      info_rc == SK_OK && sk_patient_mm_per_px(info, d->view[v]) > 0);

@@ -261,6 +261,18 @@ int sk_overlay_render(const sk_image_t *rgb, const sk_detections_t *det, unsigne
 int sk_overlay_write(const char *path, const sk_image_t *rgb, const sk_detections_t *det,
                      unsigned kinds);
 
+/* ------------------------------------------------------------- labels */
+
+/* A metric's display name ("Pores (count)"); the stable name itself when it
+ * has none. */
+const char *sk_metric_label(const char *name);
+/* The k-th metric in display order (by family), NULL past the end. */
+const char *sk_metric_name_at(int k);
+/* The headline metrics of a summary: pores, wrinkles, spots, redness,
+ * roughness, scars. */
+#define SK_N_HEADLINE 6
+extern const char *const sk_headline_metrics[SK_N_HEADLINE];
+
 /* Copy a path for display in a one-line message: control characters become
  * '?', and an over-long path is shortened in the middle. Returns out. */
 #define SK_DISPLAY_PATH_MAX 512
