@@ -97,6 +97,8 @@ int sk_models_measure(sk_models_ws_t *ws, const sk_models_input_t *in, sk_metric
         fprintf(stderr, "profile: %-8s %7.1f ms (%dx%d)\n", "skin", 1e3 * (now_s() - ts), w, h);
     if (skin_fraction)
         *skin_fraction = n_region > 0 ? ctx.skin_pixels / n_region : 0.0;
+    if (in->skin_only)
+        return SK_OK;
 
     static const sk_family_fn families[] = {sk_pigment_measure, sk_texture_measure,
                                             sk_pores_measure, sk_wrinkles_measure,

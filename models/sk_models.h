@@ -141,6 +141,7 @@ typedef struct sk_models_input {
     double mm_per_px;        /* of srgb: measured (physical) or nominal */
     int physical;            /* 1 when mm_per_px was measured/given */
     const sk_params_t *params; /* may be NULL: defaults */
+    int skin_only;           /* 1: the skin mask only, no metric families (out stays empty) */
 } sk_models_input_t;
 
 /* Every metric of DESIGN §5 for one image, in a fixed order, into `out`

@@ -322,6 +322,7 @@ int sk_analyze_photo(sk_analyzer_t *an, const char *path, const sk_analyze_opts_
         .mm_per_px = base_mm,
         .physical = opts->mm_per_px > 0,
         .params = an->params_loaded ? &an->params : NULL,
+        .skin_only = opts->skin_only,
     };
     if ((rc = sk_models_measure(an->ws, &in, &out->metrics, opts->detections ? &an->det : NULL,
                                 &out->skin_fraction)) < 0)

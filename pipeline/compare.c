@@ -162,19 +162,33 @@ static int card_inside(const sk_rect_t *r, const sk_image_t *img)
            r->y + r->h <= img->height;
 }
 
-/* Mean linear R, G, B inside a rectangle. */
-static void card_mean(const sk_image_t *img, const sk_rect_t *r, double m[3])
+/* One sRGB-encoded value decoded by the colour kernel (the project's one
+ * definition of the transfer function). */
+static double decode1(float v)
 {
-    for (int c = 0; c < 3; c++) {
+    float l = 0;
+    sk_colour_srgb_to_linear(&v, 1, &l, 1, 1, 1);
+    return l;
+}
+
+/* Mean linear R, G, B inside a rectangle. */
+static int card_mean(const sk_image_t *img, const sk_rect_t *r, double m[3])
+{
+    float *lin = malloc((size_t)r->w * r->h * sizeof *lin);
+    if (!lin)
+        return sk_error_set(SK_ERR_NOMEM, "compare: out of memory");
+    int rc = SK_OK;
+    for (int c = 0; c < 3 && rc == SK_OK; c++) {
+        const float *p = sk_image_plane(img, c) + (size_t)r->y * img->stride + r->x;
+        if ((rc = sk_colour_srgb_to_linear(p, img->stride, lin, (size_t)r->w, r->w, r->h)) < 0)
+            break;
         double s = 0;
-        const float *p = sk_image_plane(img, c);
-        for (int y = r->y; y < r->y + r->h; y++)
-            for (int x = r->x; x < r->x + r->w; x++) {
-                double v = p[(size_t)y * img->stride + x];
-                s += v <= 0.04045 ? v / 12.92 : pow((v + 0.055) / 1.055, 2.4);
-            }
+        for (size_t i = 0; i < (size_t)r->w * r->h; i++)
+            s += lin[i];
         m[c] = s / ((double)r->w * r->h);
     }
+    free(lin);
+    return rc;
 }
 
 /* Medians of linear R, G, B over mask pixels, from 4096-bin histograms of
@@ -207,8 +221,7 @@ static size_t masked_medians(const sk_image_t *img, const uint8_t *mask, double 
         for (int b = 0; b < NBIN && n; b++) {
             acc += hist[c * NBIN + b];
             if (2 * acc >= n) {
-                double v = (double)b / (NBIN - 1);
-                med[c] = v <= 0.04045 ? v / 12.92 : pow((v + 0.055) / 1.055, 2.4);
+                med[c] = decode1((float)b / (NBIN - 1));
                 break;
             }
         }
@@ -217,33 +230,27 @@ static size_t masked_medians(const sk_image_t *img, const uint8_t *mask, double 
     return n;
 }
 
-/* Multiply linear values by gain[c], clipping at 1, in place on sRGB planes. */
-static void apply_gains(sk_image_t *img, const double gain[3])
+/* Multiply linear values by gain[c], clipping at 1, in place on sRGB planes
+ * (decode and encode by the colour kernels). */
+static int apply_gains(sk_image_t *img, const double gain[3])
 {
+    const int w = img->width, h = img->height;
+    const size_t s = img->stride;
     for (int c = 0; c < 3; c++) {
-        float lut[NBIN];
-        for (int b = 0; b < NBIN; b++) {
-            double v = (double)b / (NBIN - 1);
-            double l = (v <= 0.04045 ? v / 12.92 : pow((v + 0.055) / 1.055, 2.4)) * gain[c];
-            l = l > 1 ? 1 : l;
-            lut[b] = (float)(l <= 0.0031308 ? 12.92 * l : 1.055 * pow(l, 1 / 2.4) - 0.055);
-        }
         float *p = sk_image_plane(img, c);
-        for (int y = 0; y < img->height; y++)
-            for (int x = 0; x < img->width; x++) {
-                float *v = &p[(size_t)y * img->stride + x];
-                /* linear interpolation in the table keeps the map smooth */
-                float f = *v * (NBIN - 1);
-                f = f < 0 ? 0 : f > NBIN - 1 ? NBIN - 1 : f;
-                int i = (int)f;
-                if (i >= NBIN - 1) {
-                    *v = lut[NBIN - 1];
-                    continue;
-                }
-                float t = f - (float)i;
-                *v = lut[i] + t * (lut[i + 1] - lut[i]);
+        int rc = sk_colour_srgb_to_linear(p, s, p, s, w, h);
+        if (rc < 0)
+            return rc;
+        const float g = (float)gain[c];
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++) {
+                float v = p[(size_t)y * s + x] * g;
+                p[(size_t)y * s + x] = v > 1.0f ? 1.0f : v;
             }
+        if ((rc = sk_colour_linear_to_srgb(p, s, p, s, w, h)) < 0)
+            return rc;
     }
+    return SK_OK;
 }
 
 /* Upsample a base-scale mask to the photo (nearest base pixel). */
@@ -263,12 +270,6 @@ static void base_to_photo(const uint8_t *base, int bw, int bh, uint8_t *out, int
 static double luma(const double m[3])
 {
     return 0.2126 * m[0] + 0.7152 * m[1] + 0.0722 * m[2];
-}
-
-static int is_tone(const char *name)
-{
-    return strcmp(name, "pigment.ita_deg") == 0 || strcmp(name, "pigment.melanin_index") == 0 ||
-           strcmp(name, "pigment.erythema_index") == 0;
 }
 
 /* ------------------------------------------------------------ compare */
@@ -367,12 +368,14 @@ int sk_compare_photos(sk_comparer_t *c, const char *before, const char *after,
         sk_image_free(mw);
     }
 
-    /* pass 1: each photo's own skin inside the usable region */
+    /* pass 1: each photo's own skin inside the usable region (the skin mask
+     * only: the metrics come from pass 2) */
     sk_analyze_opts_t ao;
     sk_analyze_opts_default(&ao);
     ao.load = opts->load;
     ao.mm_per_px = opts->mm_per_px;
     ao.image = c->before;
+    ao.skin_only = 1;
     sk_analysis_t *tmp = malloc(sizeof *tmp);
     if (!tmp)
         return sk_error_set(SK_ERR_NOMEM, "compare: out of memory");
@@ -435,8 +438,9 @@ int sk_compare_photos(sk_comparer_t *c, const char *before, const char *after,
     if (opts->normalise) {
         if (opts->card_before) {
             double cb[3], ca[3];
-            card_mean(c->before, opts->card_before, cb);
-            card_mean(c->after, opts->card_after, ca);
+            if ((rc = card_mean(c->before, opts->card_before, cb)) < 0 ||
+                (rc = card_mean(c->after, opts->card_after, ca)) < 0)
+                goto fail;
             for (int k = 0; k < 3; k++)
                 out->gain[k] = ca[k] > 1e-6 ? cb[k] / ca[k] : 1.0;
             out->norm = SK_NORM_CARD;
@@ -450,11 +454,13 @@ int sk_compare_photos(sk_comparer_t *c, const char *before, const char *after,
                 rc = sk_error_set(SK_ERR_QUALITY, "%s: cannot normalise its colour", da);
                 goto fail;
             }
-        if (out->gain[0] != 1.0 || out->gain[1] != 1.0 || out->gain[2] != 1.0)
-            apply_gains(c->aligned, out->gain);
+        if ((out->gain[0] != 1.0 || out->gain[1] != 1.0 || out->gain[2] != 1.0) &&
+            (rc = apply_gains(c->aligned, out->gain)) < 0)
+            goto fail;
     }
 
     /* pass 2: both measured inside the common region */
+    ao.skin_only = 0;
     ao.region = c->region;
     ao.detections = opts->detections;
     ao.image = c->before;
@@ -531,7 +537,7 @@ int sk_compare_photos(sk_comparer_t *c, const char *before, const char *after,
             r->note = !isfinite(r->before)
                           ? (m0->null_reason ? m0->null_reason : "not measurable before")
                           : (m1 && m1->null_reason ? m1->null_reason : "not measurable after");
-        else if (out->norm == SK_NORM_SKIN && is_tone(r->name))
+        else if (out->norm == SK_NORM_SKIN && sk_metric_is_absolute_tone(r->name))
             r->note = "the skin's colour is the normalisation reference: give a grey card to "
                       "compare skin tone";
         else if (!isfinite(r->limit))

@@ -137,11 +137,17 @@ double sk_noise_count_limit(const char *name, double limit)
     return limit;
 }
 
+int sk_metric_is_absolute_tone(const char *name)
+{
+    return name &&
+           (strcmp(name, "pigment.ita_deg") == 0 || strcmp(name, "pigment.melanin_index") == 0 ||
+            strcmp(name, "pigment.erythema_index") == 0);
+}
+
 int sk_noise_beyond_stored(const sk_noise_t *noise, const char *name, double before, double after,
                            int physical)
 {
-    if (!name || strcmp(name, "pigment.ita_deg") == 0 ||
-        strcmp(name, "pigment.melanin_index") == 0 || strcmp(name, "pigment.erythema_index") == 0)
+    if (!name || sk_metric_is_absolute_tone(name))
         return -1;
     double lim = sk_noise_limit_scaled(noise, name, 0.5 * (before + after), physical);
     if (!isfinite(lim) || !isfinite(before) || !isfinite(after))

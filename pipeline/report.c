@@ -863,7 +863,7 @@ static void view_pages(pdf_t *p, const rdata_t *d, int v, const vcomp_t *vc)
         double b0 = cm ? cm->before : mb ? mb->value : NAN, l0 = cm ? cm->after : ml->value;
         fmt_value(b0, ml->unit, v0, sizeof v0);
         fmt_value(l0, ml->unit, v1, sizeof v1);
-        if (cm && cm->note && isfinite(cm->delta) && strstr(cm->note, "grey card"))
+        if (cm && vc->r->norm == SK_NORM_SKIN && sk_metric_is_absolute_tone(ml->name))
             snprintf(c0, sizeof c0, "—"), rgb0[0] = rgb0[1] = rgb0[2] = 0.4;
         else if (l != b)
             fmt_change(
@@ -1112,7 +1112,7 @@ int sk_report_compare(const sk_comparer_t *c, const char *before, const char *af
         double rgb[3];
         fmt_value(m->before, m->unit, v0, sizeof v0);
         fmt_value(m->after, m->unit, v1, sizeof v1);
-        if (m->note && isfinite(m->delta) && strstr(m->note, "grey card"))
+        if (r->norm == SK_NORM_SKIN && sk_metric_is_absolute_tone(m->name))
             snprintf(ch, sizeof ch, "—"), rgb[0] = rgb[1] = rgb[2] = 0.4;
         else
             fmt_change(m->before, m->after, m->better, m->beyond_noise, ch, sizeof ch, rgb);

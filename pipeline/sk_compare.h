@@ -72,6 +72,11 @@ double sk_noise_limit_scaled(const sk_noise_t *noise, const char *name, double l
  * features). Other metrics: `limit` unchanged. */
 double sk_noise_count_limit(const char *name, double limit);
 
+/* 1 for the absolute skin-tone metrics (pigment.ita_deg, melanin_index,
+ * erythema_index): they follow the capture's exposure and white balance as
+ * much as the skin, so they compare only between colour-matched photos. */
+int sk_metric_is_absolute_tone(const char *name);
+
 /* Is the change between two stored scores of a view (whole photos, not
  * aligned or colour-normalised to each other) beyond noise? 1 or 0; -1 when
  * unknown: a value missing, no noise figure, or absolute skin tone

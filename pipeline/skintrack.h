@@ -129,6 +129,7 @@ typedef struct sk_analyze_opts {
      * per pixel of the photo, nonzero = analyse, rows `width` bytes apart). */
     const sk_image_t *image;
     const uint8_t *region;
+    int skin_only; /* find the skin (sk_analyzer_skin) and skip the metric families */
 } sk_analyze_opts_t;
 
 void sk_analyze_opts_default(sk_analyze_opts_t *opts);
