@@ -20,12 +20,27 @@ int sk_store_schema_version(void);
 /* The underlying connection, for read queries of export and report. */
 sqlite3 *sk_store_db(sk_store_t *st);
 
+/* One stored metric of a photo, as the report and the web app read it. */
+typedef struct sk_stored_metric {
+    char name[48];
+    double value; /* NAN when not measurable */
+    char unit[16];
+    int better;
+} sk_stored_metric_t;
+
+/* Prepare the statement that reads a photo's metrics (by name), for
+ * sk_store_read_metrics; finalise it with sqlite3_finalize. */
+int sk_store_prepare_metrics(sqlite3 *db, sqlite3_stmt **q);
+
+/* Up to `max` metrics of photo `photo_id` into out[]; returns how many. */
+int sk_store_read_metrics(sqlite3_stmt *q, int64_t photo_id, sk_stored_metric_t *out, int max);
+
 /* Current UTC time as ISO 8601 ("2026-11-24T19:30:00Z"). */
 void sk_store_now(char out[32]);
 
 int sk_store_begin_run(sk_store_t *st, const char *command, int jobs, int64_t *run_id);
-int sk_store_end_run(sk_store_t *st, int64_t run_id, const char *status, int scored,
-                     int skipped, int failed);
+int sk_store_end_run(sk_store_t *st, int64_t run_id, const char *status, int scored, int skipped,
+                     int failed);
 
 /* What the store knows of a photo (by its path relative to the clinic). */
 typedef struct sk_photo_state {

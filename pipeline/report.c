@@ -23,12 +23,7 @@
 #define MAX_VIEWS 16
 #define MAX_METRICS 96
 
-typedef struct {
-    char name[48];
-    double value; /* NAN when null */
-    char unit[16];
-    int better;
-} rmetric_t;
+typedef sk_stored_metric_t rmetric_t;
 
 typedef struct {
     int present;
@@ -113,26 +108,15 @@ static int load_data(sk_store_t *st, const char *clinic, const char *patient, rd
         return sk_error_set(SK_ERR_NOT_FOUND,
                             "%s: no scored photos in the store; run 'skintrack batch' first",
                             patient);
-    if (sqlite3_prepare_v2(db,
-                           "SELECT name, value, unit, better FROM metrics WHERE photo_id = ? "
-                           "ORDER BY name",
-                           -1, &q, NULL) != SQLITE_OK)
-        return sk_error_set(SK_ERR_DB, "report: %s", sqlite3_errmsg(db));
+    int rc = sk_store_prepare_metrics(db, &q);
+    if (rc < 0)
+        return rc;
     for (int s = 0; s < d->n_sessions; s++)
         for (int v = 0; v < d->n_views; v++) {
             rcell_t *c = &d->cell[s][v];
             if (!c->present)
                 continue;
-            sqlite3_reset(q);
-            sqlite3_bind_int64(q, 1, c->id);
-            while (sqlite3_step(q) == SQLITE_ROW && c->nm < MAX_METRICS) {
-                rmetric_t *m = &c->m[c->nm++];
-                snprintf(m->name, sizeof m->name, "%s", sqlite3_column_text(q, 0));
-                m->value =
-                    sqlite3_column_type(q, 1) == SQLITE_NULL ? NAN : sqlite3_column_double(q, 1);
-                snprintf(m->unit, sizeof m->unit, "%s", sqlite3_column_text(q, 2));
-                m->better = sqlite3_column_int(q, 3);
-            }
+            c->nm = sk_store_read_metrics(q, c->id, c->m, MAX_METRICS);
         }
     sqlite3_finalize(q);
     sk_patient_load(clinic, patient, &d->info, NULL, NULL);

@@ -4,6 +4,7 @@
  * the store (read-only SQLite). */
 #ifdef SK_HAVE_MHD
 #include "pserve.h"
+#include "pstore.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -18,12 +19,7 @@
 #define MAX_VIEWS 16
 #define MAX_METRICS 96
 
-typedef struct {
-    char name[48];
-    double value; /* NAN when not measurable */
-    char unit[16];
-    int better;
-} pmetric_t;
+typedef sk_stored_metric_t pmetric_t;
 
 typedef struct {
     int on_disk;
@@ -132,8 +128,7 @@ static pdata_t *pdata_load(const sk_server_t *srv, sqlite3 *db, const char *id,
             "p.qc_flags FROM photos p JOIN sessions s ON s.id = p.session_id "
             "WHERE s.patient_id = ?",
             -1, &q, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(db, "SELECT name, value, unit, better FROM metrics WHERE photo_id = ?",
-                           -1, &mq, NULL) != SQLITE_OK) {
+        sk_store_prepare_metrics(db, &mq) < 0) {
         d->store_missing = 1;
         goto done;
     }
@@ -164,16 +159,7 @@ static pdata_t *pdata_load(const sk_server_t *srv, sqlite3 *db, const char *id,
             c->m = calloc(MAX_METRICS, sizeof *c->m);
             if (!c->m)
                 continue;
-            sqlite3_reset(mq);
-            sqlite3_bind_int64(mq, 1, c->photo_id);
-            while (sqlite3_step(mq) == SQLITE_ROW && c->nm < MAX_METRICS) {
-                pmetric_t *m = &c->m[c->nm++];
-                snprintf(m->name, sizeof m->name, "%s", sqlite3_column_text(mq, 0));
-                m->value =
-                    sqlite3_column_type(mq, 1) == SQLITE_NULL ? NAN : sqlite3_column_double(mq, 1);
-                snprintf(m->unit, sizeof m->unit, "%s", sqlite3_column_text(mq, 2));
-                m->better = sqlite3_column_int(mq, 3);
-            }
+            c->nm = sk_store_read_metrics(mq, c->photo_id, c->m, MAX_METRICS);
         }
 done:
     sqlite3_finalize(q);

@@ -90,10 +90,9 @@ static int exec(sk_store_t *st, const char *sql, const char *what)
     if (sqlite3_exec(st->db, sql, NULL, NULL, &err) != SQLITE_OK) {
         char disp[SK_DISPLAY_PATH_MAX];
         int code = sqlite3_errcode(st->db);
-        int rc = sk_error_set((code == SQLITE_BUSY || code == SQLITE_LOCKED) ? SK_ERR_BUSY
-                                                                               : SK_ERR_DB,
-                              "%s: %s: %s", sk_path_display(st->path, disp, sizeof disp), what,
-                              err ? err : sqlite3_errmsg(st->db));
+        int rc = sk_error_set(
+            (code == SQLITE_BUSY || code == SQLITE_LOCKED) ? SK_ERR_BUSY : SK_ERR_DB, "%s: %s: %s",
+            sk_path_display(st->path, disp, sizeof disp), what, err ? err : sqlite3_errmsg(st->db));
         sqlite3_free(err);
         return rc;
     }
@@ -219,8 +218,8 @@ int sk_store_begin_run(sk_store_t *st, const char *command, int jobs, int64_t *r
     return SK_OK;
 }
 
-int sk_store_end_run(sk_store_t *st, int64_t run_id, const char *status, int scored,
-                     int skipped, int failed)
+int sk_store_end_run(sk_store_t *st, int64_t run_id, const char *status, int scored, int skipped,
+                     int failed)
 {
     char now[32];
     sk_store_now(now);
@@ -361,8 +360,9 @@ int sk_store_record_photo(sk_store_t *st, const sk_photo_record_t *r)
         goto fail;
     /* Replace any earlier record of this path or of this view in this session
      * (metrics go with it through ON DELETE CASCADE). */
-    if (sqlite3_prepare_v2(st->db, "DELETE FROM photos WHERE path = ? OR (session_id = ? AND view = ?)",
-                           -1, &q, NULL) != SQLITE_OK) {
+    if (sqlite3_prepare_v2(st->db,
+                           "DELETE FROM photos WHERE path = ? OR (session_id = ? AND view = ?)", -1,
+                           &q, NULL) != SQLITE_OK) {
         rc = db_error(st, "replacing a photo");
         goto fail;
     }
@@ -372,11 +372,12 @@ int sk_store_record_photo(sk_store_t *st, const sk_photo_record_t *r)
     if ((rc = step_done(st, q, "replacing a photo")) < 0)
         goto fail;
 
-    if (sqlite3_prepare_v2(st->db,
-                           "INSERT INTO photos (session_id, view, path, sha256, mask_sha256, bytes, "
-                           "width, height, capture_date, status, error, model_version, scored_at, "
-                           "run_id, qc_flags) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                           -1, &q, NULL) != SQLITE_OK) {
+    if (sqlite3_prepare_v2(
+            st->db,
+            "INSERT INTO photos (session_id, view, path, sha256, mask_sha256, bytes, "
+            "width, height, capture_date, status, error, model_version, scored_at, "
+            "run_id, qc_flags) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            -1, &q, NULL) != SQLITE_OK) {
         rc = db_error(st, "recording a photo");
         goto fail;
     }
@@ -458,4 +459,29 @@ int sk_store_record_photo(sk_store_t *st, const sk_photo_record_t *r)
 fail:
     sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
     return rc;
+}
+
+int sk_store_prepare_metrics(sqlite3 *db, sqlite3_stmt **q)
+{
+    return sqlite3_prepare_v2(db,
+                              "SELECT name, value, unit, better FROM metrics WHERE photo_id = ? "
+                              "ORDER BY name",
+                              -1, q, NULL) == SQLITE_OK
+               ? SK_OK
+               : sk_error_set(SK_ERR_DB, "store: %s", sqlite3_errmsg(db));
+}
+
+int sk_store_read_metrics(sqlite3_stmt *q, int64_t photo_id, sk_stored_metric_t *out, int max)
+{
+    int n = 0;
+    sqlite3_reset(q);
+    sqlite3_bind_int64(q, 1, photo_id);
+    while (n < max && sqlite3_step(q) == SQLITE_ROW) {
+        sk_stored_metric_t *m = &out[n++];
+        snprintf(m->name, sizeof m->name, "%s", (const char *)sqlite3_column_text(q, 0));
+        m->value = sqlite3_column_type(q, 1) == SQLITE_NULL ? NAN : sqlite3_column_double(q, 1);
+        snprintf(m->unit, sizeof m->unit, "%s", (const char *)sqlite3_column_text(q, 2));
+        m->better = sqlite3_column_int(q, 3);
+    }
+    return n;
 }
