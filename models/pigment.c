@@ -72,6 +72,21 @@ static int masked_blur(const work_t *k, const float *v, const float *m, float *o
     return SK_OK;
 }
 
+/* The skin weights without the candidates: `mask` (stride w) is dilated by
+ * `dil` px in place, and excl = skin coverage where the mask is off. */
+static int exclude_candidates(const work_t *k, uint8_t *mask, int dil, void *scratch, float *excl)
+{
+    const int w = k->w, h = k->h;
+    int rc;
+    if (dil >= 1 && (rc = sk_morph_dilate(mask, w, mask, w, w, h, dil, SK_SE_SQUARE, scratch)) < 0)
+        return rc;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            excl[(size_t)y * k->s + x] =
+                mask[(size_t)y * w + x] ? 0.0f : k->m[(size_t)y * k->s + x];
+    return SK_OK;
+}
+
 /* Outline of a component as a star polygon: the farthest pixel of the
  * component along each of n rays from its centroid, in base pixels. */
 static void outline(const int32_t *lab, const work_t *k, const sk_component_t *c, float *xy, int n)
@@ -336,13 +351,8 @@ int sk_pigment_measure(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, sk_metric_s
         const float *mk = k.m;
         if (pass == 1) {
             /* background again, without the candidates (and a margin) */
-            if (dil >= 1 &&
-                (rc = sk_morph_dilate(mask, w, mask, w, w, h, dil, SK_SE_SQUARE, mscr)) < 0)
+            if ((rc = exclude_candidates(&k, mask, dil, mscr, excl)) < 0)
                 return rc;
-            for (int y = 0; y < h; y++)
-                for (int x = 0; x < w; x++)
-                    excl[(size_t)y * k.s + x] =
-                        mask[(size_t)y * w + x] ? 0.0f : k.m[(size_t)y * k.s + x];
             mk = excl;
         }
         if ((rc = masked_blur(&k, cL, mk, bgL, sig_bg)) < 0 ||
@@ -415,13 +425,8 @@ int sk_pigment_measure(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, sk_metric_s
         const float *mk = k.m;
         if (pass == 1) {
             const int rdil = (int)lround(PR("exclude_margin_mm", 0.5) * px_mm);
-            if (rdil >= 1 &&
-                (rc = sk_morph_dilate(mask, w, mask, w, w, h, rdil, SK_SE_SQUARE, mscr)) < 0)
+            if ((rc = exclude_candidates(&k, mask, rdil, mscr, excl)) < 0)
                 return rc;
-            for (int y = 0; y < h; y++)
-                for (int x = 0; x < w; x++)
-                    excl[(size_t)y * k.s + x] =
-                        mask[(size_t)y * w + x] ? 0.0f : k.m[(size_t)y * k.s + x];
             mk = excl;
         }
         if ((rc = masked_blur(&k, cA, mk, bgB, sig_rb)) < 0)
