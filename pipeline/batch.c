@@ -347,6 +347,10 @@ int sk_batch_run(const sk_batch_opts_t *opts, sk_batch_summary_t *sum)
         int same = ps.found && j->sha256[0] && strcmp(ps.sha256, j->sha256) == 0 &&
                    strcmp(ps.mask_sha256, j->mask_sha256) == 0 &&
                    strcmp(ps.model_version, model) == 0;
+        /* A scored photo is measured again when its scale changed (e.g. a
+         * mm_per_px added to patient.json): its sizes would be in other units. */
+        if (same && strcmp(ps.status, "scored") == 0 && !(ps.mm_per_px == j->mm_per_px))
+            same = 0;
         if (same && !opts->force) {
             j->kind = JOB_SKIP;
             if (strcmp(ps.status, "failed") == 0) {

@@ -17,9 +17,10 @@ static const char *const export_sql =
     "SELECT s.patient_id, s.folder, s.date, p.view, p.path, m.name, m.value, m.unit, "
     "m.model_version, "
     "FIRST_VALUE(m.value) OVER w, LAG(m.value) OVER w, ROW_NUMBER() OVER w, "
-    /* a photo measured at a physical scale reports lengths in mm */
-    "(SELECT m2.unit FROM metrics m2 WHERE m2.photo_id = p.id "
-    " AND m2.name = 'wrinkles.total_length') = 'mm' "
+    /* measured at a physical scale: the scale recorded with the photo; rows
+     * recorded before the store kept it fall back to the unit of a length */
+    "COALESCE(p.mm_per_px > 0, (SELECT m2.unit FROM metrics m2 WHERE m2.photo_id = p.id "
+    " AND m2.name = 'wrinkles.total_length') = 'mm') "
     "FROM metrics m JOIN photos p ON p.id = m.photo_id JOIN sessions s ON s.id = p.session_id "
     "WHERE (?1 IS NULL OR s.patient_id = ?1) "
     "WINDOW w AS (PARTITION BY s.patient_id, p.view, m.name ORDER BY s.date, s.folder) "

@@ -50,6 +50,7 @@ typedef struct sk_photo_state {
     char status[16]; /* "scored" or "failed" */
     char model_version[32];
     char error[512];
+    double mm_per_px; /* the scale it was measured at (0: none given); NAN when unknown */
 } sk_photo_state_t;
 int sk_store_photo_state(sk_store_t *st, const char *relpath, sk_photo_state_t *out);
 

@@ -72,6 +72,9 @@ static const char *const migrations[] = {
     "  model_version TEXT NOT NULL,"
     "  PRIMARY KEY (photo_id, name)) WITHOUT ROWID;"
     "CREATE INDEX metrics_by_name ON metrics(name);",
+    /* 2: the scale each photo was measured at: > 0 mm/px, 0 for the nominal
+     * working resolution (no scale given); NULL on rows recorded before. */
+    "ALTER TABLE photos ADD COLUMN mm_per_px REAL;",
 };
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -249,10 +252,11 @@ static void copy_col(sqlite3_stmt *q, int col, char *out, size_t len)
 int sk_store_photo_state(sk_store_t *st, const char *relpath, sk_photo_state_t *out)
 {
     memset(out, 0, sizeof *out);
+    out->mm_per_px = NAN;
     sqlite3_stmt *q = NULL;
     if (sqlite3_prepare_v2(st->db,
-                           "SELECT sha256, mask_sha256, status, model_version, error "
-                           "FROM photos WHERE path = ?",
+                           "SELECT sha256, mask_sha256, status, model_version, error, "
+                           "mm_per_px FROM photos WHERE path = ?",
                            -1, &q, NULL) != SQLITE_OK)
         return db_error(st, "looking up a photo");
     sqlite3_bind_text(q, 1, relpath, -1, SQLITE_TRANSIENT);
@@ -264,6 +268,8 @@ int sk_store_photo_state(sk_store_t *st, const char *relpath, sk_photo_state_t *
         copy_col(q, 2, out->status, sizeof out->status);
         copy_col(q, 3, out->model_version, sizeof out->model_version);
         copy_col(q, 4, out->error, sizeof out->error);
+        if (sqlite3_column_type(q, 5) != SQLITE_NULL)
+            out->mm_per_px = sqlite3_column_double(q, 5);
     }
     sqlite3_finalize(q);
     if (step != SQLITE_ROW && step != SQLITE_DONE)
@@ -376,7 +382,7 @@ int sk_store_record_photo(sk_store_t *st, const sk_photo_record_t *r)
             st->db,
             "INSERT INTO photos (session_id, view, path, sha256, mask_sha256, bytes, "
             "width, height, capture_date, status, error, model_version, scored_at, "
-            "run_id, qc_flags) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            "run_id, qc_flags, mm_per_px) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             -1, &q, NULL) != SQLITE_OK) {
         rc = db_error(st, "recording a photo");
         goto fail;
@@ -410,6 +416,10 @@ int sk_store_record_photo(sk_store_t *st, const sk_photo_record_t *r)
     else
         sqlite3_bind_null(q, 14);
     sqlite3_bind_text(q, 15, flags, -1, SQLITE_TRANSIENT);
+    if (a)
+        sqlite3_bind_double(q, 16, isfinite(a->mm_per_px) ? a->mm_per_px : 0.0);
+    else
+        sqlite3_bind_null(q, 16);
     if ((rc = step_done(st, q, "recording a photo")) < 0)
         goto fail;
     photo_id = sqlite3_last_insert_rowid(st->db);

@@ -174,6 +174,48 @@ Test(batch, scores_skips_and_records_failures)
     free(s);
 }
 
+/* The store keeps the scale each photo was measured at; a photo whose scale
+ * changes (a mm_per_px added to patient.json) is measured again, and so is a
+ * row recorded before the store kept scales. */
+Test(batch, scale_recorded_and_a_changed_scale_rescored)
+{
+    make_photo("P1", "2026-01-12", "front", 200, 150, 5);
+    make_photo("P1", "2026-01-12", "left", 200, 150, 6);
+    sk_batch_summary_t *s = calloc(1, sizeof *s);
+    cr_assert_eq(run_batch(s, 0), SK_OK, "%s", sk_error_message());
+    cr_assert_eq(s->scored, 2);
+    cr_assert_eq(query_int("SELECT count(*) FROM photos WHERE mm_per_px = 0"), 2);
+
+    char pj[600];
+    snprintf(pj, sizeof pj, "%s/P1/patient.json", clinic);
+    FILE *f = fopen(pj, "w");
+    cr_assert_not_null(f);
+    fputs("{\"mm_per_px\": {\"front\": 0.05}}\n", f);
+    fclose(f);
+    cr_assert_eq(run_batch(s, 0), SK_OK, "%s", sk_error_message());
+    cr_assert_eq(s->scored, 1);
+    cr_assert_eq(s->skipped, 1);
+    cr_assert_eq(query_int("SELECT count(*) FROM photos WHERE view = 'front' AND "
+                           "mm_per_px = 0.05"), 1);
+    cr_assert_eq(query_int("SELECT count(*) FROM metrics m JOIN photos p ON p.id = m.photo_id "
+                           "WHERE p.view = 'front' AND m.name = 'wrinkles.total_length' AND "
+                           "m.unit = 'mm'"), 1);
+
+    /* A row from before the store kept scales: unknown scale, measured again. */
+    char db[600];
+    snprintf(db, sizeof db, "%s/skintrack.db", clinic);
+    sqlite3 *h = NULL;
+    cr_assert_eq(sqlite3_open(db, &h), SQLITE_OK);
+    cr_assert_eq(sqlite3_exec(h, "UPDATE photos SET mm_per_px = NULL WHERE view = 'left'", NULL,
+                              NULL, NULL), SQLITE_OK);
+    sqlite3_close(h);
+    cr_assert_eq(run_batch(s, 0), SK_OK, "%s", sk_error_message());
+    cr_assert_eq(s->scored, 1);
+    cr_assert_eq(s->skipped, 1);
+    cr_assert_eq(query_int("SELECT count(*) FROM photos WHERE mm_per_px IS NULL"), 0);
+    free(s);
+}
+
 Test(batch, second_batch_refused_while_one_runs)
 {
     make_photo("P1", "2026-01-12", "front", 64, 64, 1);
