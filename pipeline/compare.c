@@ -514,8 +514,10 @@ int sk_compare_photos(sk_comparer_t *c, const char *before, const char *after,
     if (out->common_fraction < 0.5)
         out->pair_flags |= SK_PAIR_OVERLAP;
 
-    /* per metric */
+    /* per metric, against the limits for the baseline skin's tone */
     const sk_metric_set_t *mb_set = &out->before.metrics, *ma_set = &out->after.metrics;
+    const sk_metric_t *ita = sk_metric_set_find(mb_set, "pigment.ita_deg");
+    const double ita_deg = ita ? ita->value : NAN;
     for (int i = 0; i < mb_set->count && out->count < SK_METRICS_MAX; i++) {
         const sk_metric_t *m0 = &mb_set->items[i];
         const sk_metric_t *m1 = sk_metric_set_find(ma_set, m0->name);
@@ -527,8 +529,8 @@ int sk_compare_photos(sk_comparer_t *c, const char *before, const char *after,
         r->after = m1 ? m1->value : NAN;
         r->delta = r->after - r->before;
         r->pct = isfinite(r->delta) && r->before != 0 ? 100.0 * r->delta / fabs(r->before) : NAN;
-        r->limit = sk_noise_limit_scaled(noise, r->name, 0.5 * (r->before + r->after),
-                                         opts->mm_per_px > 0);
+        r->limit = sk_noise_limit_toned(noise, r->name, 0.5 * (r->before + r->after),
+                                        opts->mm_per_px > 0, ita_deg);
         r->beyond_noise = -1;
         for (int b = 0; b < SK_PAIR_FLAG_COUNT; b++)
             if ((out->pair_flags & (1u << b)) && affects(pair_affects[b], r->name))

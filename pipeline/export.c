@@ -13,6 +13,9 @@
 
 #include <json-c/json.h>
 
+#define PHOTO_ITA                                                                              \
+    "(SELECT m3.value FROM metrics m3 WHERE m3.photo_id = p.id AND m3.name = 'pigment.ita_deg')"
+
 static const char *const export_sql =
     "SELECT s.patient_id, s.folder, s.date, p.view, p.path, m.name, m.value, m.unit, "
     "m.model_version, "
@@ -20,7 +23,9 @@ static const char *const export_sql =
     /* measured at a physical scale: the scale recorded with the photo; rows
      * recorded before the store kept it fall back to the unit of a length */
     "COALESCE(p.mm_per_px > 0, (SELECT m2.unit FROM metrics m2 WHERE m2.photo_id = p.id "
-    " AND m2.name = 'wrinkles.total_length') = 'mm') "
+    " AND m2.name = 'wrinkles.total_length') = 'mm'), "
+    /* the skin's tone in the reference photo picks the tone band's limits */
+    "FIRST_VALUE(" PHOTO_ITA ") OVER w, LAG(" PHOTO_ITA ") OVER w "
     "FROM metrics m JOIN photos p ON p.id = m.photo_id JOIN sessions s ON s.id = p.session_id "
     "WHERE (?1 IS NULL OR s.patient_id = ?1) "
     "WINDOW w AS (PARTITION BY s.patient_id, p.view, m.name ORDER BY s.date, s.folder) "
@@ -37,7 +42,7 @@ typedef struct {
 } change_t;
 
 static change_t change_of(const sk_noise_t *noise, const char *name, double v, int v_null,
-                          double ref, int ref_null, int physical)
+                          double ref, int ref_null, int physical, double ita_deg)
 {
     change_t c = {NAN, NAN, NAN, -1};
     if (ref_null)
@@ -47,8 +52,13 @@ static change_t change_of(const sk_noise_t *noise, const char *name, double v, i
         return c;
     c.delta = v - ref;
     c.pct = ref != 0 ? 100.0 * c.delta / fabs(ref) : NAN;
-    c.beyond = sk_noise_beyond_stored(noise, name, ref, v, physical);
+    c.beyond = sk_noise_beyond_stored(noise, name, ref, v, physical, ita_deg);
     return c;
+}
+
+static double column_or_nan(sqlite3_stmt *q, int col)
+{
+    return sqlite3_column_type(q, col) == SQLITE_NULL ? NAN : sqlite3_column_double(q, col);
 }
 
 /* RFC 4180: quote a field holding a comma, quote, CR or LF; double quotes. */
@@ -127,9 +137,10 @@ int sk_export(const char *db_path, const char *patient, sk_export_format fmt, FI
         change_t ch[2] = {
             first ? (change_t){NAN, NAN, NAN, -1}
                   : change_of(noise, name, v, v_null, sqlite3_column_double(q, 9),
-                              sqlite3_column_type(q, 9) == SQLITE_NULL, physical),
+                              sqlite3_column_type(q, 9) == SQLITE_NULL, physical,
+                              column_or_nan(q, 13)),
             change_of(noise, name, v, v_null, sqlite3_column_double(q, 10),
-                      sqlite3_column_type(q, 10) == SQLITE_NULL, physical),
+                      sqlite3_column_type(q, 10) == SQLITE_NULL, physical, column_or_nan(q, 14)),
         };
         double num[N_COLS];
         int isnum[N_COLS] = {0};

@@ -44,6 +44,47 @@ static int load_table(json_object *metrics, const char *disp, const char *what,
     return SK_OK;
 }
 
+static int number(json_object *o, const char *key, double *out)
+{
+    json_object *v = NULL;
+    if (!json_object_object_get_ex(o, key, &v) ||
+        !(json_object_is_type(v, json_type_double) || json_object_is_type(v, json_type_int)))
+        return 0;
+    *out = json_object_get_double(v);
+    return isfinite(*out);
+}
+
+/* "tone_bands": [{"name", "ita_min", "ita_max", "metrics": {...}}, ...] */
+static int load_bands(json_object *arr, const char *disp, sk_noise_t *out)
+{
+    if (!json_object_is_type(arr, json_type_array))
+        return sk_error_set(SK_ERR_FORMAT, "%s: \"tone_bands\" must be an array", disp);
+    size_t n = json_object_array_length(arr);
+    if (n > SK_NOISE_MAX_BANDS)
+        return sk_error_set(SK_ERR_TOO_LARGE, "%s: more than %d tone bands", disp,
+                            SK_NOISE_MAX_BANDS);
+    for (size_t i = 0; i < n; i++) {
+        json_object *b = json_object_array_get_idx(arr, i), *name = NULL, *metrics = NULL;
+        sk_noise_band_t *band = &out->bands[out->n_bands];
+        if (!json_object_is_type(b, json_type_object) || !number(b, "ita_min", &band->ita_min) ||
+            !number(b, "ita_max", &band->ita_max) || !(band->ita_min < band->ita_max) ||
+            !json_object_object_get_ex(b, "metrics", &metrics) ||
+            !json_object_is_type(metrics, json_type_object))
+            return sk_error_set(SK_ERR_FORMAT,
+                                "%s: tone_bands[%zu] needs \"ita_min\" < \"ita_max\" and a "
+                                "\"metrics\" object",
+                                disp, i);
+        if (json_object_object_get_ex(b, "name", &name) &&
+            json_object_is_type(name, json_type_string))
+            snprintf(band->name, sizeof band->name, "%s", json_object_get_string(name));
+        int rc = load_table(metrics, disp, "tone_bands", band->items, &band->count);
+        if (rc < 0)
+            return rc;
+        out->n_bands++;
+    }
+    return SK_OK;
+}
+
 int sk_noise_load(const char *dir, sk_noise_t *out)
 {
     memset(out, 0, sizeof *out);
@@ -86,6 +127,8 @@ int sk_noise_load(const char *dir, sk_noise_t *out)
             0)
             goto done;
     }
+    if (json_object_object_get_ex(root, "tone_bands", &v) && (rc = load_bands(v, disp, out)) < 0)
+        goto done;
 done:
     json_object_put(root);
     if (rc < 0)
@@ -116,6 +159,25 @@ const sk_noise_entry_t *sk_noise_find_scaled(const sk_noise_t *noise, const char
     return NULL;
 }
 
+const sk_noise_entry_t *sk_noise_find_toned(const sk_noise_t *noise, const char *name,
+                                            int physical, double ita_deg)
+{
+    if (!noise || !name)
+        return NULL;
+    if (physical && isfinite(ita_deg))
+        for (int b = 0; b < noise->n_bands; b++) {
+            const sk_noise_band_t *band = &noise->bands[b];
+            if (!(ita_deg >= band->ita_min && ita_deg < band->ita_max))
+                continue;
+            for (int i = 0; i < band->count; i++)
+                if (strcmp(band->items[i].name, name) == 0 &&
+                    band->items[i].n >= SK_NOISE_BAND_MIN_PAIRS)
+                    return &band->items[i];
+            break;
+        }
+    return sk_noise_find_scaled(noise, name, physical);
+}
+
 double sk_noise_limit(const sk_noise_t *noise, const char *name, double level)
 {
     return sk_noise_limit_scaled(noise, name, level, 1);
@@ -123,7 +185,13 @@ double sk_noise_limit(const sk_noise_t *noise, const char *name, double level)
 
 double sk_noise_limit_scaled(const sk_noise_t *noise, const char *name, double level, int physical)
 {
-    const sk_noise_entry_t *e = sk_noise_find_scaled(noise, name, physical);
+    return sk_noise_limit_toned(noise, name, level, physical, NAN);
+}
+
+double sk_noise_limit_toned(const sk_noise_t *noise, const char *name, double level, int physical,
+                            double ita_deg)
+{
+    const sk_noise_entry_t *e = sk_noise_find_toned(noise, name, physical, ita_deg);
     if (!e || !isfinite(level))
         return NAN;
     return 1.96 * sqrt(2.0) * fmax(e->sw, e->cv * fabs(level));
@@ -145,11 +213,11 @@ int sk_metric_is_absolute_tone(const char *name)
 }
 
 int sk_noise_beyond_stored(const sk_noise_t *noise, const char *name, double before, double after,
-                           int physical)
+                           int physical, double ita_deg)
 {
     if (!name || sk_metric_is_absolute_tone(name))
         return -1;
-    double lim = sk_noise_limit_scaled(noise, name, 0.5 * (before + after), physical);
+    double lim = sk_noise_limit_toned(noise, name, 0.5 * (before + after), physical, ita_deg);
     if (!isfinite(lim) || !isfinite(before) || !isfinite(after))
         return -1;
     return fabs(after - before) > sk_noise_count_limit(name, lim);

@@ -424,6 +424,14 @@ static void fmt_change(double from, double to, int better, int beyond, char *buf
     }
 }
 
+/* The skin's tone (ITA°) in one session's photo of a view, which picks the
+ * tone band's repeatability limits; NAN when unknown. */
+static double cell_ita(const rdata_t *d, int s, int v)
+{
+    const rmetric_t *m = s >= 0 ? find_metric(&d->cell[s][v], "pigment.ita_deg") : NULL;
+    return m ? m->value : NAN;
+}
+
 /* The view has a physical scale in patient.json. */
 static int view_physical(const rdata_t *d, int v)
 {
@@ -531,7 +539,7 @@ static void cover_page(pdf_t *p, const rdata_t *d, const vcomp_t *vcs)
                     const rmetric_t *m1 = find_metric(&d->cell[l][v], sk_headline_metrics[k]);
                     a0 = m0 ? m0->value : NAN, a1 = m1 ? m1->value : NAN;
                     beyond = sk_noise_beyond_stored(&d->noise, sk_headline_metrics[k], a0, a1,
-                                                    view_physical(d, v));
+                                                    view_physical(d, v), cell_ita(d, b, v));
                 }
                 if (!isfinite(a0) || !isfinite(a1) || fabs(a0) < 1e-9)
                     continue;
@@ -853,13 +861,15 @@ static void view_pages(pdf_t *p, const rdata_t *d, int v, const vcomp_t *vc)
             fmt_change(
                 b0, l0, ml->better,
                 cm ? cm->beyond_noise
-                   : sk_noise_beyond_stored(&d->noise, ml->name, b0, l0, view_physical(d, v)),
+                   : sk_noise_beyond_stored(&d->noise, ml->name, b0, l0, view_physical(d, v),
+                                            cell_ita(d, b, v)),
                 c0, sizeof c0, rgb0);
         else
             snprintf(c0, sizeof c0, "—"), rgb0[0] = rgb0[1] = rgb0[2] = 0.4;
         double pv = mp ? mp->value : NAN;
         fmt_change(pv, ml->value, ml->better,
-                   sk_noise_beyond_stored(&d->noise, ml->name, pv, ml->value, view_physical(d, v)),
+                   sk_noise_beyond_stored(&d->noise, ml->name, pv, ml->value, view_physical(d, v),
+                                          cell_ita(d, prev, v)),
                    c1, sizeof c1, rgb1);
         text(p, col[0], y, 148, "Sans 8", sk_metric_label(ml->name), 0.1, 0.1, 0.1,
              PANGO_ALIGN_LEFT);

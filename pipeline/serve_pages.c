@@ -175,6 +175,14 @@ static const pmetric_t *cell_metric(const pcell_t *c, const char *name)
     return NULL;
 }
 
+/* The skin's tone (ITA°) in one session's photo of a view: it picks the tone
+ * band's repeatability limits. NAN when unknown. */
+static double cell_ita(const pdata_t *d, int s, int v)
+{
+    const pmetric_t *m = s >= 0 ? cell_metric(&d->cell[s][v], "pigment.ita_deg") : NULL;
+    return m ? m->value : NAN;
+}
+
 /* Scored with at least one outcome measured (a photo with no usable skin is
  * scored too, with every metric empty: it is neither a baseline nor a
  * latest value). */
@@ -322,7 +330,8 @@ static void headline_change(const pdata_t *d, const sk_noise_t *noise, const sk_
     const char *cls;
     fmt_change(m0->value, m1->value, m0->better,
                sk_noise_beyond_stored(noise, best, m0->value, m1->value,
-                                      info && sk_patient_mm_per_px(info, d->view[best_v]) > 0),
+                                      info && sk_patient_mm_per_px(info, d->view[best_v]) > 0,
+                                      cell_ita(d, b, best_v)),
                ch, sizeof ch, &cls);
     sk_sb_printf(out, "%s <span class=\"%s\">%s</span> <span class=\"muted\">(",
                  sk_metric_label(best), cls, ch);
@@ -545,11 +554,13 @@ static void metric_table(sk_sb_t *b, const pdata_t *d, int v, const sk_noise_t *
         fmt_value(m->value, m->unit, v1, sizeof v1);
         double a0 = m0 ? m0->value : NAN, ap = mp ? mp->value : NAN;
         fmt_change(a0, m->value, m->better,
-                   sk_noise_beyond_stored(noise, m->name, a0, m->value, physical), c0, sizeof c0,
-                   &k0);
+                   sk_noise_beyond_stored(noise, m->name, a0, m->value, physical,
+                                          cell_ita(d, bs, v)),
+                   c0, sizeof c0, &k0);
         fmt_change(ap, m->value, m->better,
-                   sk_noise_beyond_stored(noise, m->name, ap, m->value, physical), cp, sizeof cp,
-                   &kp);
+                   sk_noise_beyond_stored(noise, m->name, ap, m->value, physical,
+                                          cell_ita(d, ps, v)),
+                   cp, sizeof cp, &kp);
         sk_sb_put(b, "<tr><td title=\"");
         sk_sb_html(b, m->name);
         sk_sb_put(b, "\">");

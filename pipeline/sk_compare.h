@@ -32,11 +32,26 @@ typedef struct sk_noise_entry {
     int n;     /* pairs it was measured on */
 } sk_noise_entry_t;
 
+#define SK_NOISE_MAX_BANDS 6
+/* A band entry is used only when it was measured on at least this many
+ * pairs; otherwise the pooled figure of every tone. */
+#define SK_NOISE_BAND_MIN_PAIRS 12
+
+/* The figures of the skins whose tone (ITA°) lies in [ita_min, ita_max). */
+typedef struct sk_noise_band {
+    char name[16];
+    double ita_min, ita_max;
+    int count;
+    sk_noise_entry_t items[SK_NOISE_MAX];
+} sk_noise_band_t;
+
 typedef struct sk_noise {
     int count; /* photos with a physical scale ("metrics") */
     sk_noise_entry_t items[SK_NOISE_MAX];
     int count_nominal; /* photos without one, sizes in pixels ("metrics_nominal") */
     sk_noise_entry_t items_nominal[SK_NOISE_MAX];
+    int n_bands; /* photos with a physical scale, by skin tone ("tone_bands") */
+    sk_noise_band_t bands[SK_NOISE_MAX_BANDS];
     char version[32];       /* of the noise file */
     char model_version[48]; /* the model version it was measured with */
 } sk_noise_t;
@@ -56,6 +71,14 @@ const sk_noise_entry_t *sk_noise_find(const sk_noise_t *noise, const char *name)
 const sk_noise_entry_t *sk_noise_find_scaled(const sk_noise_t *noise, const char *name,
                                              int physical);
 
+/* The entry for a skin of tone `ita_deg` (ITA°): the tone band's figure
+ * when the file has one for this metric, measured on at least
+ * SK_NOISE_BAND_MIN_PAIRS pairs, and the photos have a physical scale (the
+ * bands are measured on phantom skins); otherwise sk_noise_find_scaled.
+ * NAN ita_deg: the pooled figure. */
+const sk_noise_entry_t *sk_noise_find_toned(const sk_noise_t *noise, const char *name,
+                                            int physical, double ita_deg);
+
 /* Repeatability limit of a change of metric `name` between two captures
  * whose levels average `level`: 1.96 · √2 · max(sw, cv · |level|), the
  * smallest change that a re-capture of unchanged skin exceeds in only 5 %
@@ -64,6 +87,10 @@ double sk_noise_limit(const sk_noise_t *noise, const char *name, double level);
 
 /* The same from the table of the photos' scale mode (sk_noise_find_scaled). */
 double sk_noise_limit_scaled(const sk_noise_t *noise, const char *name, double level, int physical);
+
+/* The same from the figure for the skin's tone (sk_noise_find_toned). */
+double sk_noise_limit_toned(const sk_noise_t *noise, const char *name, double level, int physical,
+                            double ita_deg);
 
 /* The limit a count must exceed: counts move in whole steps, so a limit
  * under 1.5 would call one feature appearing or disappearing a change
@@ -81,9 +108,10 @@ int sk_metric_is_absolute_tone(const char *name);
  * aligned or colour-normalised to each other) beyond noise? 1 or 0; -1 when
  * unknown: a value missing, no noise figure, or absolute skin tone
  * (pigment.ita_deg, melanin_index, erythema_index), which depends on the
- * capture as much as on the skin. */
+ * capture as much as on the skin. The limit is the one for the skin's tone
+ * `ita_deg` (NAN: pooled over tones). */
 int sk_noise_beyond_stored(const sk_noise_t *noise, const char *name, double before, double after,
-                           int physical);
+                           int physical, double ita_deg);
 
 /* --------------------------------------------------------- pair QC */
 

@@ -41,6 +41,18 @@
 static const double skin_ita[] = {55, 40, 25, 10, -5, -20, -35, -50};
 #define N_ITA ((int)(sizeof skin_ita / sizeof skin_ita[0]))
 
+/* Tone bands of the phantom figures, from the ITA categories of Chardon et
+ * al. (1991): very light to intermediate (ITA > 28°), tan and brown
+ * (-30° .. 28°), dark (< -30°). Skin k has tone skin_ita[k % N_ITA], so
+ * 16 skins give 4, 8 and 4 skins to the three bands. */
+typedef struct tone_band {
+    const char *name;
+    double ita_min, ita_max; /* [min, max) */
+} tone_band_t;
+static const tone_band_t tone_bands[] = {
+    {"light", 28, 90}, {"medium", -30, 28}, {"dark", -90, -30}};
+#define N_BANDS ((int)(sizeof tone_bands / sizeof tone_bands[0]))
+
 /* Face re-captures: ranges of the synthetic perturbation. */
 #define FACE_MAX_ROT_DEG 3.0
 #define FACE_MAX_SCALE 0.05
@@ -368,14 +380,19 @@ static acc_t *acc_find(acc_t *acc, int *n, const char *name, const char *unit)
 }
 
 /* Sums of every metric over the successful pairs of one kind (-1: all), in
- * job order. */
-static int accumulate(const run_t *r, int kind, acc_t *acc)
+ * job order; with `band`, only the phantom skins of that tone band. */
+static int accumulate(const run_t *r, int kind, const tone_band_t *band, acc_t *acc)
 {
     int n = 0;
     for (int i = 0; i < r->n_jobs; i++) {
         const job_t *j = &r->jobs[i];
         if (j->status != 0 || (kind >= 0 && j->kind != kind))
             continue;
+        if (band) {
+            const double ita = skin_ita[j->subject % N_ITA];
+            if (j->kind != JOB_PHANTOM || !(ita >= band->ita_min && ita < band->ita_max))
+                continue;
+        }
         for (int k = 0; k < j->res->count; k++) {
             const sk_compare_metric_t *m = &j->res->m[k];
             if (!m->name || !isfinite(m->before) || !isfinite(m->after))
@@ -422,20 +439,21 @@ static double acc_cv(const acc_t *a)
     return a->n_cv ? sqrt(a->sum_r2 / a->n_cv / 2.0) : 0.0;
 }
 
-/* One table: "key": {"<metric>": {"sw", "cv", "n", "n_cv", "unit"}, ...}. */
-static void write_table(FILE *f, const char *key, const acc_t *acc, int n_acc)
+/* One table: "key": {"<metric>": {"sw", "cv", "n", "n_cv", "unit"}, ...},
+ * indented by `ind` spaces. */
+static void write_table(FILE *f, const char *key, const acc_t *acc, int n_acc, int ind)
 {
-    fprintf(f, "  \"%s\": {", key);
+    fprintf(f, "%*s\"%s\": {", ind, "", key);
     for (int i = 0; i < n_acc; i++) {
         const acc_t *a = &acc[i];
-        fprintf(f, "%s\n    ", i ? "," : "");
+        fprintf(f, "%s\n%*s", i ? "," : "", ind + 2, "");
         json_string(f, a->name);
         fprintf(f, ": {\"sw\": %.6g, \"cv\": %.6g, \"n\": %d, \"n_cv\": %d, \"unit\": ", acc_sw(a),
                 acc_cv(a), a->n, a->n_cv);
         json_string(f, a->unit);
         fputc('}', f);
     }
-    fprintf(f, "\n  }");
+    fprintf(f, "\n%*s}", ind, "");
 }
 
 /* Write the figures to `path` atomically: a temporary file beside it, then
@@ -444,7 +462,8 @@ static void write_table(FILE *f, const char *key, const acc_t *acc, int n_acc)
  * there are none, and the comparison then uses the first table for both).
  * Returns 0 or a negative sk_status (message set). */
 static int write_noise(const char *path, const acc_t *phys, int n_phys, const acc_t *nom, int n_nom,
-                       int pairs, const char *model_version, const char *method)
+                       acc_t (*band)[SK_NOISE_MAX], const int *n_band, int pairs,
+                       const char *model_version, const char *method)
 {
     char tmp[4096];
     if (snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", path) >= (int)sizeof tmp)
@@ -467,17 +486,30 @@ static int write_noise(const char *path, const acc_t *phys, int n_phys, const ac
         unlink(tmp);
         return sk_error_set(SK_ERR_IO, "%s: %s", tmp, strerror(errno));
     }
-    fprintf(f, "{\n  \"format\": \"skintrack-noise\",\n  \"version\": \"1.0\",\n");
+    fprintf(f, "{\n  \"format\": \"skintrack-noise\",\n  \"version\": \"1.1\",\n");
     fprintf(f, "  \"model_version\": ");
     json_string(f, model_version);
     fprintf(f, ",\n  \"method\": ");
     json_string(f, method);
     fprintf(f, ",\n  \"command\": \"scripts/measure-noise\",\n  \"pairs\": %d,\n", pairs);
-    write_table(f, "metrics", phys, n_phys);
+    write_table(f, "metrics", phys, n_phys, 2);
     if (n_nom > 0) {
         fprintf(f, ",\n");
-        write_table(f, "metrics_nominal", nom, n_nom);
+        write_table(f, "metrics_nominal", nom, n_nom, 2);
     }
+    int first = 1;
+    for (int b = 0; b < N_BANDS; b++) {
+        if (n_band[b] == 0)
+            continue;
+        fprintf(f, "%s    {\"name\": \"%s\", \"ita_min\": %g, \"ita_max\": %g,\n",
+                first ? ",\n  \"tone_bands\": [\n" : ",\n", tone_bands[b].name,
+                tone_bands[b].ita_min, tone_bands[b].ita_max);
+        write_table(f, "metrics", band[b], n_band[b], 6);
+        fputc('}', f);
+        first = 0;
+    }
+    if (!first)
+        fprintf(f, "\n  ]");
     fprintf(f, "\n}\n");
     int bad = fflush(f) != 0 || ferror(f) || fsync(fileno(f)) != 0;
     bad |= fclose(f) != 0;
@@ -586,7 +618,8 @@ static void usage(FILE *f)
                "\n"
                "  --out FILE     output (default models/repeatability/noise.json)\n"
                "  --faces DIR    also re-capture every photo in DIR (none by default)\n"
-               "  --skins N      phantom skins (default 8: ITA 55, 40, 25, 10, -5, -20, -35, -50)\n"
+               "  --skins N      phantom skins (default 16; skin k has ITA 55, 40, 25, 10, -5, -20,\n"
+               "                 -35, -50 by k mod 8, and its own seed)\n"
                "  --pairs N      re-capture pairs per skin (default 6)\n"
                "  --face-pairs N re-capture pairs per face photo (default 3)\n"
                "  --field WxH    phantom field of view in mm (default 40x30)\n"
@@ -625,7 +658,7 @@ int main(int argc, char **argv)
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     const char *out = "models/repeatability/noise.json", *faces_dir = NULL, *csv = NULL;
-    long skins = 8, pairs = 6, face_pairs = 3, threads = 2;
+    long skins = 16, pairs = 6, face_pairs = 3, threads = 2;
     int quick = 0, c;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -714,7 +747,7 @@ int main(int argc, char **argv)
     run_t r = {0};
     char tmpdir[4096] = "";
     static sk_noise_t empty; /* no limits while measuring */
-    static acc_t acc_ph[SK_NOISE_MAX], acc_fc[SK_NOISE_MAX];
+    static acc_t acc_ph[SK_NOISE_MAX], acc_fc[SK_NOISE_MAX], acc_band[N_BANDS][SK_NOISE_MAX];
     pthread_mutex_init(&r.lock, NULL);
     if (faces_dir) {
         n_faces = list_faces(faces_dir, faces, FACE_MAX_FACES);
@@ -801,12 +834,16 @@ int main(int argc, char **argv)
         fprintf(stderr, "sk_noise: %d of %d pairs failed; nothing written\n", failed, r.n_jobs);
         goto done;
     }
-    const int n_ph = accumulate(&r, JOB_PHANTOM, acc_ph);
-    const int n_fc = accumulate(&r, JOB_FACE, acc_fc);
+    const int n_ph = accumulate(&r, JOB_PHANTOM, NULL, acc_ph);
+    const int n_fc = accumulate(&r, JOB_FACE, NULL, acc_fc);
+    int n_band[N_BANDS];
+    for (int b = 0; b < N_BANDS; b++)
+        n_band[b] = accumulate(&r, JOB_PHANTOM, &tone_bands[b], acc_band[b]);
     char method[1024];
     snprintf(method, sizeof method,
              "%ld phantom skins x %ld re-capture pairs (%.0fx%.0f mm at %.2f mm/px, ITA "
-             "55..-50; table metrics) and %d face photos x %ld pairs (no scale; table "
+             "55..-50; table metrics, and by tone in tone_bands: ITA >= 28, -30..28, < -30) "
+             "and %d face photos x %ld pairs (no scale; table "
              "metrics_nominal); phantoms perturbed by "
              "sk_phantom_perturb, "
              "faces by rotation +-%.0f deg, scale +-%.0f %%, shift +-%.0f %%, +-%.1f EV, R/B "
@@ -815,13 +852,21 @@ int main(int argc, char **argv)
              skins, pairs, field_w_mm, field_h_mm, SKIN_MM_PER_PX, n_faces, face_pairs,
              FACE_MAX_ROT_DEG, 100 * FACE_MAX_SCALE, 100 * FACE_MAX_SHIFT, FACE_MAX_EV,
              100 * FACE_MAX_WB);
-    if (write_noise(out, acc_ph, n_ph, acc_fc, n_fc, ok, model_version, method) < 0) {
+    if (write_noise(out, acc_ph, n_ph, acc_fc, n_fc, acc_band, n_band, ok, model_version, method) <
+        0) {
         fprintf(stderr, "sk_noise: %s\n", sk_error_message());
         goto done;
     }
     print_table("metrics (phantoms, physical scale):", acc_ph, n_ph);
     if (n_fc)
         print_table("metrics_nominal (faces, no scale):", acc_fc, n_fc);
+    for (int b = 0; b < N_BANDS; b++)
+        if (n_band[b]) {
+            char title[96];
+            snprintf(title, sizeof title, "tone band %s (phantoms, ITA %g .. %g):",
+                     tone_bands[b].name, tone_bands[b].ita_min, tone_bands[b].ita_max);
+            print_table(title, acc_band[b], n_band[b]);
+        }
     if (csv && write_csv(csv, &r) < 0)
         fprintf(stderr, "sk_noise: %s\n", sk_error_message());
     printf("\nsk_noise: %d pairs (%d failed) in %.1f s; wrote %s (model %s)\n", ok, failed,

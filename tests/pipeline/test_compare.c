@@ -26,7 +26,7 @@
 #define MODELS SK_SOURCE_DIR "/models"
 
 /* Skin seeds of this suite. sk_noise measures the noise figures on skins
- * 7101..7108; these are different skins. */
+ * 7101..7116; these are different skins. */
 #define SEED_PLANTED 9101u
 #define SEED_RECAPTURE 9201u
 #define SEED_OTHER 9301u
@@ -564,6 +564,59 @@ Test(noise, nominal_table_serves_photos_without_scale)
     sk_test_rmtree(dir);
 }
 
+/* Limits by skin tone: the band's figure when it was measured on enough
+ * pairs and the photos have a physical scale; the pooled one otherwise. */
+Test(noise, tone_bands_pick_the_limit)
+{
+    char dir[256];
+    sk_test_tmpdir(dir, sizeof dir);
+    write_noise_file(
+        dir, "{\"format\": \"skintrack-noise\", \"version\": \"1.1\",\n"
+             " \"metrics\": {\"pigment.spot_area_pct\": {\"sw\": 0.04, \"cv\": 0.04, \"n\": 96},\n"
+             "             \"redness.area_pct\": {\"sw\": 0.3, \"cv\": 0.04, \"n\": 96}},\n"
+             " \"metrics_nominal\": {\"pigment.spot_area_pct\": {\"sw\": 0.3, \"cv\": 0.2}},\n"
+             " \"tone_bands\": [\n"
+             "  {\"name\": \"light\", \"ita_min\": 28, \"ita_max\": 90, \"metrics\": {\n"
+             "    \"pigment.spot_area_pct\": {\"sw\": 0.002, \"cv\": 0.002, \"n\": 24},\n"
+             "    \"redness.area_pct\": {\"sw\": 0.01, \"cv\": 0.01, \"n\": 6}}},\n"
+             "  {\"name\": \"dark\", \"ita_min\": -90, \"ita_max\": -30, \"metrics\": {\n"
+             "    \"pigment.spot_area_pct\": {\"sw\": 0.1, \"cv\": 0.1, \"n\": 24}}}]}\n");
+    sk_noise_t n;
+    cr_assert_eq(sk_noise_load(dir, &n), SK_OK, "%s", sk_error_message());
+    cr_expect_eq(n.n_bands, 2);
+    cr_expect_str_eq(n.bands[1].name, "dark");
+    const double k = 1.96 * sqrt(2.0);
+    const char *sa = "pigment.spot_area_pct";
+    cr_expect_float_eq(sk_noise_limit_toned(&n, sa, 1.0, 1, 45.0), k * 0.002, 1e-12);
+    cr_expect_float_eq(sk_noise_limit_toned(&n, sa, 1.0, 1, -45.0), k * 0.1, 1e-12);
+    /* the edges: ita_min inside, ita_max outside */
+    cr_expect_float_eq(sk_noise_limit_toned(&n, sa, 1.0, 1, 28.0), k * 0.002, 1e-12);
+    cr_expect_float_eq(sk_noise_limit_toned(&n, sa, 1.0, 1, -30.0), k * 0.04, 1e-12);
+    /* no band, unknown tone, or no scale: pooled figures */
+    cr_expect_float_eq(sk_noise_limit_toned(&n, sa, 1.0, 1, 0.0), k * 0.04, 1e-12);
+    cr_expect_float_eq(sk_noise_limit_toned(&n, sa, 1.0, 1, NAN), k * 0.04, 1e-12);
+    cr_expect_float_eq(sk_noise_limit_toned(&n, sa, 1.0, 0, 45.0), k * 0.3, 1e-12);
+    /* a band figure from too few pairs is not used */
+    cr_expect_float_eq(sk_noise_limit_toned(&n, "redness.area_pct", 1.0, 1, 45.0), k * 0.3, 1e-12);
+    /* stored verdicts follow the band: 1.00 -> 1.02 is beyond noise on light skin only */
+    cr_expect_eq(sk_noise_beyond_stored(&n, sa, 1.00, 1.02, 1, 45.0), 1);
+    cr_expect_eq(sk_noise_beyond_stored(&n, sa, 1.00, 1.02, 1, -45.0), 0);
+    cr_expect_eq(sk_noise_beyond_stored(&n, sa, 1.00, 1.02, 1, NAN), 0);
+    sk_test_rmtree(dir);
+
+    static const char *const bad[] = {
+        "{\"metrics\": {}, \"tone_bands\": {}}",
+        "{\"metrics\": {}, \"tone_bands\": [{\"ita_min\": 10, \"ita_max\": 5, \"metrics\": {}}]}",
+        "{\"metrics\": {}, \"tone_bands\": [{\"ita_min\": 10, \"ita_max\": 50}]}",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        sk_test_tmpdir(dir, sizeof dir);
+        write_noise_file(dir, bad[i]);
+        cr_expect_eq(sk_noise_load(dir, &n), SK_ERR_FORMAT, "case %zu", i);
+        sk_test_rmtree(dir);
+    }
+}
+
 Test(noise, limit_arithmetic)
 {
     sk_noise_t n;
@@ -588,9 +641,9 @@ Test(noise, limit_arithmetic)
     cr_expect_eq(sk_noise_find(&n, "texture.ra"), &n.items[1]);
     cr_expect_null(sk_noise_find(&n, "texture"));
     /* stored (whole-photo) verdicts: level 10 -> limit k * 0.5 = 1.386 */
-    cr_expect_eq(sk_noise_beyond_stored(&n, "pigment.spot_area_pct", 9.3, 10.7, 1), 1);
-    cr_expect_eq(sk_noise_beyond_stored(&n, "pigment.spot_area_pct", 9.4, 10.6, 1), 0);
-    cr_expect_eq(sk_noise_beyond_stored(&n, "pigment.spot_area_pct", NAN, 10.6, 1), -1);
-    cr_expect_eq(sk_noise_beyond_stored(&n, "pores.count", 100, 200, 1), -1);
-    cr_expect_eq(sk_noise_beyond_stored(&n, "pigment.ita_deg", 10, 40, 1), -1);
+    cr_expect_eq(sk_noise_beyond_stored(&n, "pigment.spot_area_pct", 9.3, 10.7, 1, NAN), 1);
+    cr_expect_eq(sk_noise_beyond_stored(&n, "pigment.spot_area_pct", 9.4, 10.6, 1, NAN), 0);
+    cr_expect_eq(sk_noise_beyond_stored(&n, "pigment.spot_area_pct", NAN, 10.6, 1, NAN), -1);
+    cr_expect_eq(sk_noise_beyond_stored(&n, "pores.count", 100, 200, 1, NAN), -1);
+    cr_expect_eq(sk_noise_beyond_stored(&n, "pigment.ita_deg", 10, 40, 1, NAN), -1);
 }
