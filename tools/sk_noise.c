@@ -43,8 +43,10 @@ static const double skin_ita[] = {55, 40, 25, 10, -5, -20, -35, -50};
 
 /* Tone bands of the phantom figures, from the ITA categories of Chardon et
  * al. (1991): very light to intermediate (ITA > 28°), tan and brown
- * (-30° .. 28°), dark (< -30°). Skin k has tone skin_ita[k % N_ITA], so
- * 16 skins give 4, 8 and 4 skins to the three bands. */
+ * (-30° .. 28°), dark (< -30°). A pair goes to the band of the ITA measured
+ * on its first photo, as the comparison looks limits up. Skin k is rendered
+ * at tone skin_ita[k % N_ITA], so 16 skins give about 4, 8 and 4 skins to
+ * the three bands. */
 typedef struct tone_band {
     const char *name;
     double ita_min, ita_max; /* [min, max) */
@@ -389,7 +391,11 @@ static int accumulate(const run_t *r, int kind, const tone_band_t *band, acc_t *
         if (j->status != 0 || (kind >= 0 && j->kind != kind))
             continue;
         if (band) {
-            const double ita = skin_ita[j->subject % N_ITA];
+            /* the band of the measured tone, as the comparison looks it up */
+            double ita = NAN;
+            for (int k = 0; k < j->res->count; k++)
+                if (j->res->m[k].name && strcmp(j->res->m[k].name, "pigment.ita_deg") == 0)
+                    ita = j->res->m[k].before;
             if (j->kind != JOB_PHANTOM || !(ita >= band->ita_min && ita < band->ita_max))
                 continue;
         }
