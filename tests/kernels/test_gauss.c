@@ -352,6 +352,61 @@ Test(ridge, dark_line_high_flat_and_blob_low)
     free(idx);
 }
 
+/* From sigma 2 the LoG is a 9-point stencil then one Gaussian at
+ * sqrt(sigma^2 - 1/6): on zero-mean white noise (the worst case: the whole
+ * band) it stays within 1 % RMS of sigma^2 (Ixx + Iyy) from the two
+ * second-derivative Gaussians; with the values offset by 60 (like L*) it
+ * moves < 0.5 % RMS, as the stencil acts first on the raw values (the
+ * derivative Gaussians move up to 3.5 % at sigma 6: their sums cancel). */
+Test(blob, log_stencil_matches_derivative_gaussians)
+{
+    sk_test_rng r;
+    sk_test_rng_init(&r, sk_test_seed() + 4);
+    const int w = 200, h = 160;
+    size_t s = sk_stride_for_width(w);
+    float *src = sk_alloc_floats(s * h), *a = sk_alloc_floats(s * h), *b = sk_alloc_floats(s * h),
+          *c = sk_alloc_floats(s * h);
+    sk_test_fill_uniform(src, s, w, h, -0.5, 0.5, &r);
+    sk_gauss_ws g = {0};
+    sk_blob_ws bw = {0};
+    const double sigmas[] = {2.0, 3.2, 6.1, 8.0};
+    for (size_t i = 0; i < 4; i++) {
+        const double sg = sigmas[i];
+        cr_assert_eq(sk_blob_log(src, s, w, h, sg, 1, a, s, &bw), SK_OK);
+        cr_assert_eq(sk_filter_gauss(src, s, b, s, w, h, sg, 2, 0, &g), SK_OK);
+        cr_assert_eq(sk_filter_gauss(src, s, c, s, w, h, sg, 0, 2, &g), SK_OK);
+        double e2 = 0, r2 = 0;
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++) {
+                double ref = sg * sg * ((double)b[(size_t)y * s + x] + c[(size_t)y * s + x]);
+                double d = a[(size_t)y * s + x] - ref;
+                e2 += d * d;
+                r2 += ref * ref;
+            }
+        cr_assert_lt(sqrt(e2 / r2), 0.01, "sigma %g: RMS difference %.4f of the response", sg,
+                     sqrt(e2 / r2));
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+                b[(size_t)y * s + x] = src[(size_t)y * s + x] + 60.0f;
+        cr_assert_eq(sk_blob_log(b, s, w, h, sg, 1, c, s, &bw), SK_OK);
+        double o2 = 0;
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++) {
+                double d = (double)a[(size_t)y * s + x] - c[(size_t)y * s + x];
+                o2 += d * d;
+            }
+        /* the offset input itself is rounded to float steps of 3.8e-6 */
+        cr_assert_lt(sqrt(o2 / r2), 0.005, "sigma %g: offset changes the LoG by %.4f RMS", sg,
+                     sqrt(o2 / r2));
+    }
+    sk_gauss_ws_free(&g);
+    sk_blob_ws_free(&bw);
+    sk_free(src);
+    sk_free(a);
+    sk_free(b);
+    sk_free(c);
+}
+
 Test(blob, log_finds_planted_blobs_at_their_scale)
 {
     const int w = 200, h = 150;
