@@ -123,6 +123,24 @@ int sk_blob_log(const float *src, size_t src_stride, int w, int h, double sigma,
     return SK_OK;
 }
 
+#define SK_BLOB_SKIP 16
+
+/* Whether any of v[0..SK_BLOB_SKIP) exceeds thr >= 0. For such a threshold
+ * the order of the floats is that of their bit patterns read as signed
+ * integers (negative values read negative; a NaN reads above and goes on to
+ * the exact test, as before), and an OR of integer comparisons vectorises
+ * where a float test with an early exit would not (kept out of line: once
+ * inlined, the loop is unrolled before it is vectorised). */
+__attribute__((noinline)) static int any_above(const float *restrict v, int32_t tbits)
+{
+    int32_t b[SK_BLOB_SKIP];
+    memcpy(b, v, sizeof b);
+    int any = 0;
+    for (int j = 0; j < SK_BLOB_SKIP; j++)
+        any |= b[j] > tbits;
+    return any;
+}
+
 static inline float refine(float a, float b, float c)
 {
     float den = a - 2.0f * b + c;
@@ -165,11 +183,21 @@ int sk_blob_log_detect(const float *src, size_t src_stride, int w, int h,
         const float *prev = k > 0 ? plane[0] : NULL, *cur = plane[1],
                     *next = k + 1 < n ? plane[2] : NULL;
         const float thr = (float)p->threshold;
+        int32_t tbits;
+        memcpy(&tbits, &thr, sizeof tbits);
+        const int skip = thr >= 0.0f;
         for (int y = border; y < h - border; y++) {
             const float *c0 = cur + (size_t)(y - 1) * s, *c1 = cur + (size_t)y * s,
                         *c2 = cur + (size_t)(y + 1) * s;
             const uint8_t *m = p->mask ? p->mask + (size_t)y * p->mask_stride : NULL;
             for (int x = border; x < w - border; x++) {
+                /* Nearly every pixel is below the threshold: skip runs of
+                 * SK_BLOB_SKIP in one vectorised test. */
+                if (skip && ((x - border) & (SK_BLOB_SKIP - 1)) == 0 &&
+                    x + SK_BLOB_SKIP <= w - border && !any_above(c1 + x, tbits)) {
+                    x += SK_BLOB_SKIP - 1;
+                    continue;
+                }
                 float v = c1[x];
                 if (v <= thr || (m && !m[x]))
                     continue;
