@@ -120,9 +120,13 @@ static int build_region(sk_analyzer_t *an, const char *path, const sk_analyze_op
                 an->mask[(size_t)y * w + x] &= g[(size_t)y * an->maskimg->stride + x] >= 0.5f;
         out->mask_used = 1;
     }
-    size_t on = 0;
-    for (size_t i = 0; i < (size_t)w * h; i++)
-        on += an->mask[i];
+    /* nothing restricts the region: every pixel is on, no need to count */
+    size_t on = (size_t)w * h;
+    if (alpha || opts->region || opts->mask_path) {
+        on = 0;
+        for (size_t i = 0; i < (size_t)w * h; i++)
+            on += an->mask[i];
+    }
     out->region_fraction = (double)on / ((double)w * h);
     return SK_OK;
 }
