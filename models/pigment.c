@@ -258,7 +258,7 @@ int sk_pigment_measure(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, sk_metric_s
     }
 
     /* tone and indices: robust medians over skin (a regular subsample) */
-    size_t n = (size_t)ctx->skin_pixels, step = n > 100000 ? n / 100000 : 1, cnt = 0, m = 0;
+    size_t n = (size_t)ctx->skin_pixels, step = n > 100000 ? n / 100000 : 1, skip = 0, m = 0;
     size_t cap = n / step + 2;
     float *sv = sk_models_ws_bytes(ws, "pigment.sample", 4 * cap * sizeof(float));
     if (!sv)
@@ -266,8 +266,15 @@ int sk_pigment_measure(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, sk_metric_s
     float *sL = sv, *sB = sv + cap, *sR = sv + 2 * cap, *sG = sv + 3 * cap;
     for (int y = 0; y < H && m < cap; y++)
         for (int x = 0; x < W && m < cap; x++) {
-            if (!ctx->skin[(size_t)y * MS + x] || cnt++ % step)
+            /* every step-th skin pixel, from the first (a countdown: a
+             * division per pixel cost more than the rest of the loop) */
+            if (!ctx->skin[(size_t)y * MS + x])
                 continue;
+            if (skip) {
+                skip--;
+                continue;
+            }
+            skip = step - 1;
             size_t i = (size_t)y * S + x;
             sL[m] = ctx->L[i], sB[m] = ctx->B[i];
             sR[m] = ctx->lin[0][i], sG[m] = ctx->lin[1][i];

@@ -120,9 +120,13 @@ static int build_region(sk_analyzer_t *an, const char *path, const sk_analyze_op
                 an->mask[(size_t)y * w + x] &= g[(size_t)y * an->maskimg->stride + x] >= 0.5f;
         out->mask_used = 1;
     }
-    size_t on = 0;
-    for (size_t i = 0; i < (size_t)w * h; i++)
-        on += an->mask[i];
+    /* nothing restricts the region: every pixel is on, no need to count */
+    size_t on = (size_t)w * h;
+    if (alpha || opts->region || opts->mask_path) {
+        on = 0;
+        for (size_t i = 0; i < (size_t)w * h; i++)
+            on += an->mask[i];
+    }
     out->region_fraction = (double)on / ((double)w * h);
     return SK_OK;
 }
@@ -144,7 +148,8 @@ static int grow(void **p, size_t *cap, size_t n)
  * with a known scale, photos finer than SK_BASE_MM_PER_PX are reduced to it;
  * without one, the long side is reduced to SK_WORKING_LONG_SIDE. Never
  * upsampled. Area averaging, so fine detail is integrated, not aliased. */
-static int to_base_scale(sk_analyzer_t *an, double mm_per_px, double *base_mm, double *factor)
+static int to_base_scale(sk_analyzer_t *an, double mm_per_px, int full_region, double *base_mm,
+                         double *factor)
 {
     const int w = an->rgb->width, h = an->rgb->height;
     double s = 1.0;
@@ -186,6 +191,12 @@ static int to_base_scale(sk_analyzer_t *an, double mm_per_px, double *base_mm, d
                                  sk_image_plane(an->base, c), an->base->stride, bw, bh,
                                  SK_RESIZE_AREA, an->resize_scratch)) < 0)
             return rc;
+    if (full_region) {
+        /* every pixel is analysed: so is every resampled one (the resampled
+         * region would be 1 up to rounding, >= 0.5 everywhere) */
+        memset(an->base_mask, 1, (size_t)bw * bh);
+        return SK_OK;
+    }
     /* The region: as a float plane through the same resize, then >= 0.5.
      * The full-resolution plane reuses the (now free) mask image. */
     if ((rc = sk_image_reshape(an->maskimg, w, h, 1)) < 0)
@@ -308,12 +319,14 @@ int sk_analyze_photo(sk_analyzer_t *an, const char *path, const sk_analyze_opts_
     sk_image_free(alpha);
     if (rc < 0)
         return rc;
-    sk_qc_measure(an->rgb, an->mask, (size_t)an->rgb->width, &out->qc);
+    /* region_fraction is on / (w h): exactly 1 when every pixel is on */
+    const int full_region = out->region_fraction == 1.0;
+    sk_qc_measure(an->rgb, full_region ? NULL : an->mask, (size_t)an->rgb->width, &out->qc);
 
     double base_mm = 0, factor = 1;
     char disp[SK_DISPLAY_PATH_MAX];
     sk_path_display(path, disp, sizeof disp);
-    if ((rc = to_base_scale(an, opts->mm_per_px, &base_mm, &factor)) < 0)
+    if ((rc = to_base_scale(an, opts->mm_per_px, full_region, &base_mm, &factor)) < 0)
         return sk_error_wrap(rc, disp);
     sk_models_input_t in = {
         .srgb = an->base,

@@ -51,6 +51,8 @@ static inline float srgb_decode(float v)
     return qc_lut[i] + (f - (float)i) * (qc_lut[i + 1] - qc_lut[i]);
 }
 
+#define QC_LANES 8
+
 /* Rec. 709 luma of one row. */
 static void luma_row(const float *r, const float *g, const float *b, float *out, int w)
 {
@@ -91,24 +93,47 @@ void sk_qc_measure(const sk_image_t *rgb, const uint8_t *mask, size_t mask_strid
         for (int x = 0; x < w; x++)
             wt[x] = m ? (m[x] != 0) : 1.0f;
         const float *R = r + o, *G = g + o, *B = b + o, *Lc = L[1];
-        float sn = 0, sl = 0, sc = 0, sd = 0;
-        for (int x = 0; x < w; x++) {
-            float k = wt[x];
-            sn += k;
-            sl += k * Lc[x];
-            sc += k * (float)(R[x] >= hi || G[x] >= hi || B[x] >= hi);
-            sd += k * (float)(R[x] <= lo && G[x] <= lo && B[x] <= lo);
+        /* Eight partial sums per figure (lane j takes x = 8i + j): ISO C may
+         * not reorder a float sum, so a single accumulator would stay scalar;
+         * eight independent ones vectorise. */
+        float sn[QC_LANES] = {0}, sl[QC_LANES] = {0}, sc[QC_LANES] = {0}, sd[QC_LANES] = {0};
+        int x = 0;
+        for (; x + QC_LANES <= w; x += QC_LANES)
+            for (int j = 0; j < QC_LANES; j++) {
+                const int i = x + j;
+                const float k = wt[i];
+                sn[j] += k;
+                sl[j] += k * Lc[i];
+                sc[j] += k * (float)((R[i] >= hi) | (G[i] >= hi) | (B[i] >= hi));
+                sd[j] += k * (float)((R[i] <= lo) & (G[i] <= lo) & (B[i] <= lo));
+            }
+        for (; x < w; x++) {
+            const float k = wt[x];
+            sn[0] += k;
+            sl[0] += k * Lc[x];
+            sc[0] += k * (float)((R[x] >= hi) | (G[x] >= hi) | (B[x] >= hi));
+            sd[0] += k * (float)((R[x] <= lo) & (G[x] <= lo) & (B[x] <= lo));
         }
-        n += sn, luma += sl, clipped += sc, dark += sd;
+        for (int j = 0; j < QC_LANES; j++)
+            n += sn[j], luma += sl[j], clipped += sc[j], dark += sd[j];
         if (y > 0 && y < h - 1) {
             const float *La = L[0], *Lb = L[2];
-            float s2 = 0, sk = 0;
-            for (int x = 1; x < w - 1; x++) {
-                float lap = 4.0f * Lc[x] - Lc[x - 1] - Lc[x + 1] - La[x] - Lb[x];
-                s2 += wt[x] * lap * lap;
-                sk += wt[x];
+            float s2[QC_LANES] = {0}, sk[QC_LANES] = {0};
+            int x1 = 1;
+            for (; x1 + QC_LANES <= w - 1; x1 += QC_LANES)
+                for (int j = 0; j < QC_LANES; j++) {
+                    const int i = x1 + j;
+                    const float lap = 4.0f * Lc[i] - Lc[i - 1] - Lc[i + 1] - La[i] - Lb[i];
+                    s2[j] += wt[i] * lap * lap;
+                    sk[j] += wt[i];
+                }
+            for (; x1 < w - 1; x1++) {
+                const float lap = 4.0f * Lc[x1] - Lc[x1 - 1] - Lc[x1 + 1] - La[x1] - Lb[x1];
+                s2[0] += wt[x1] * lap * lap;
+                sk[0] += wt[x1];
             }
-            lap2 += s2, nlap += sk;
+            for (int j = 0; j < QC_LANES; j++)
+                lap2 += s2[j], nlap += sk[j];
         }
         /* the colour cast from every second pixel of every second row */
         if (!(y & 1)) {

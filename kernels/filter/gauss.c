@@ -1,7 +1,8 @@
 /* Separable Gaussian blur and Gaussian derivatives (orders 0-2 per axis)
  * for sigma 0.5..50, mirror boundary. Direct FIR up to
- * SK_GAUSS_DIRECT_MAX_SIGMA; beyond, one 2x pyramid level per halving, so
- * the cost stays flat in sigma. */
+ * SK_GAUSS_PYR_MIN_SIGMA; beyond, one 2x pyramid level per halving (coarser
+ * levels filtered directly up to SK_GAUSS_DIRECT_MAX_SIGMA), so the cost
+ * stays flat in sigma. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,16 +113,31 @@ static void direct(const float *src, size_t ss, float *dst, size_t ds, int w, in
 /* One row of the 2x linear up-sampling: coarse sample k sits at fine 2k + 0.5,
  * so fine 2k takes 1/4 of k - 1 and 3/4 of k, fine 2k + 1 takes 3/4 of k and
  * 1/4 of k + 1 (edges held). */
+static inline float up_at(const float *c, int cw, int x)
+{
+    int k = x >> 1;
+    int k0 = (x & 1) ? k : k - 1, k1 = k0 + 1;
+    k0 = k0 < 0 ? 0 : k0 > cw - 1 ? cw - 1 : k0;
+    k1 = k1 < 0 ? 0 : k1 > cw - 1 ? cw - 1 : k1;
+    float f = (x & 1) ? 0.25f : 0.75f;
+    return c[k0] + f * (c[k1] - c[k0]);
+}
+
 static void up_row(const float *restrict c, int cw, float *restrict d, int w)
 {
-    for (int x = 0; x < w; x++) {
-        int k = x >> 1;
-        int k0 = (x & 1) ? k : k - 1, k1 = k0 + 1;
-        k0 = k0 < 0 ? 0 : k0 > cw - 1 ? cw - 1 : k0;
-        k1 = k1 < 0 ? 0 : k1 > cw - 1 ? cw - 1 : k1;
-        float f = (x & 1) ? 0.25f : 0.75f;
-        d[x] = c[k0] + f * (c[k1] - c[k0]);
+    /* Interior pairs (2k, 2k + 1), 1 <= k <= cw - 2, need no clamping: the
+     * same arithmetic as up_at, in a loop the compiler vectorises. */
+    int kend = cw - 1;
+    if (2 * kend > w)
+        kend = w / 2;
+    for (int x = 0; x < 2 && x < w; x++)
+        d[x] = up_at(c, cw, x);
+    for (int k = 1; k < kend; k++) {
+        d[2 * k] = c[k - 1] + 0.75f * (c[k] - c[k - 1]);
+        d[2 * k + 1] = c[k] + 0.25f * (c[k + 1] - c[k]);
     }
+    for (int x = kend > 1 ? 2 * kend : 2; x < w; x++)
+        d[x] = up_at(c, cw, x);
 }
 
 /* dst (w x h) = bilinear 2x upsample of c (cw x ch), scaled by k: rows up-
@@ -163,10 +179,10 @@ static void upsample2(const float *c, size_t cs, int cw, int ch, float *dst, siz
  * resolution, interpolate back. `arena` holds the coarse planes; tmp/pad
  * serve the direct passes. */
 static int gauss_rec(const float *src, size_t ss, float *dst, size_t ds, int w, int h,
-                     double sigma, int ox, int oy, float *tmp, size_t ts, float *pad,
-                     float *arena, int avx2)
+                     double sigma, double direct_max, int ox, int oy, float *tmp, size_t ts,
+                     float *pad, float *arena, int avx2)
 {
-    if (sigma <= SK_GAUSS_DIRECT_MAX_SIGMA || w < 8 || h < 8) {
+    if (sigma <= direct_max || w < 8 || h < 8) {
         direct(src, ss, dst, ds, w, h, sigma, ox, oy, tmp, ts, pad, avx2);
         return SK_OK;
     }
@@ -180,7 +196,8 @@ static int gauss_rec(const float *src, size_t ss, float *dst, size_t ds, int w, 
      * centres at 2j + 0.5) and adds variance 1/4. */
     sk_geom_downsample2(dst, ds, w, h, down, cs);
     double sc = sqrt(sigma * sigma - SK_GAUSS_PYR_PREBLUR * SK_GAUSS_PYR_PREBLUR - 0.25) / 2.0;
-    int rc = gauss_rec(down, cs, blur, cs, cw, ch, sc, ox, oy, tmp, ts, pad, next, avx2);
+    int rc = gauss_rec(down, cs, blur, cs, cw, ch, sc, SK_GAUSS_DIRECT_MAX_SIGMA, ox, oy, tmp, ts,
+                       pad, next, avx2);
     if (rc < 0)
         return rc;
     /* A derivative at the coarse level is per coarse pixel: rescale. */
@@ -209,6 +226,6 @@ int sk_filter_gauss(const float *src, size_t src_stride, float *dst, size_t dst_
     float *arena = pad + 2 * (size_t)w + 2 * SK_GAUSS_MAX_RADIUS + 64;
     arena += (16 - ((uintptr_t)arena / sizeof(float)) % 16) % 16;
     int avx2 = sk_simd_level() >= SK_SIMD_AVX2;
-    return gauss_rec(src, src_stride, dst, dst_stride, w, h, sigma, order_x, order_y, tmp, ts,
-                     pad, arena, avx2);
+    return gauss_rec(src, src_stride, dst, dst_stride, w, h, sigma, SK_GAUSS_PYR_MIN_SIGMA,
+                     order_x, order_y, tmp, ts, pad, arena, avx2);
 }

@@ -10,6 +10,12 @@
 
 /* Largest σ filtered directly; larger σ go through a 2x pyramid level. */
 #define SK_GAUSS_DIRECT_MAX_SIGMA 12.0
+/* At the full resolution the pyramid starts already above this σ: the coarse
+ * σ is then >= 3.9 px, where the bilinear up-sampling costs < 2.5 % RMS even
+ * on white noise, and a σ = 10 pass costs half the direct one. Coarser levels
+ * recurse only above SK_GAUSS_DIRECT_MAX_SIGMA, so no level is filtered below
+ * 3.9 px (docs/kernels/filter.md). */
+#define SK_GAUSS_PYR_MIN_SIGMA 8.0
 /* Kernel half-width in σ. */
 #define SK_GAUSS_TRUNCATE 4.0
 #define SK_GAUSS_MAX_RADIUS 64
@@ -38,7 +44,9 @@ void sk_filter_cols_scalar(const float *src, size_t ss, float *dst, size_t ds, i
 void sk_filter_cols_avx2(const float *src, size_t ss, float *dst, size_t ds, int w, int h,
                          const float *wt, int r);
 /* Horizontal pass: dst(x) = sum_k w[k] src(reflect(x + k - r)); pad is a
- * scratch row of w + 2r floats. In place (src == dst) is allowed. */
+ * scratch row of w + 2r + SK_FILTER_PAD_EXTRA floats (the AVX2 variant reads
+ * whole blocks of 32 past the row's end). In place (src == dst) is allowed. */
+#define SK_FILTER_PAD_EXTRA 32
 void sk_filter_rows_scalar(const float *src, size_t ss, float *dst, size_t ds, int w, int h,
                            const float *wt, int r, float *pad);
 void sk_filter_rows_avx2(const float *src, size_t ss, float *dst, size_t ds, int w, int h,

@@ -138,8 +138,8 @@ Test(gauss, pyramid_path_close_to_definition)
         for (int x = 0; x < w; x++)
             src[(size_t)y * s + x] += 0.2f * (float)(sk_test_rng_uniform(&r) - 0.5);
     sk_gauss_ws ws = {0};
-    const double sigmas[] = {13.0, 20.0, 30.0, 45.0};
-    for (size_t i = 0; i < 4; i++) {
+    const double sigmas[] = {9.0, 13.0, 20.0, 30.0, 45.0};
+    for (size_t i = 0; i < 5; i++) {
         /* Image amplitude ~3. Interior (2 sigma from the edges): within 0.5 %
          * of it; near edges whose pyramid levels have odd sizes the mirror is
          * half a coarse pixel off: within 5 % (docs/kernels/filter.md). */
@@ -197,6 +197,49 @@ Test(gauss, moments_and_polynomials)
     sk_free(src);
     sk_free(dst);
     sk_free(copy);
+}
+
+/* White noise is the worst case for the pyramid (all of the filter's band is
+ * present, and what the 2x2 mean aliases and the bilinear up-sampling
+ * images is not masked by a smooth image): from SK_GAUSS_PYR_MIN_SIGMA on,
+ * the RMS error stays under 2.5 % of the RMS response, every order. */
+Test(gauss, pyramid_path_on_white_noise)
+{
+    sk_test_rng r;
+    sk_test_rng_init(&r, sk_test_seed() + 3);
+    const int w = 240, h = 200;
+    size_t s = sk_stride_for_width(w);
+    float *src = sk_alloc_floats(s * h), *dst = sk_alloc_floats(s * h);
+    double *ref = malloc(sizeof(double) * w * h);
+    sk_test_fill_uniform(src, s, w, h, 0, 1, &r);
+    sk_gauss_ws ws = {0};
+    const double sigmas[] = {SK_GAUSS_PYR_MIN_SIGMA + 0.01, 10.0, 12.0};
+    for (size_t i = 0; i < 3; i++)
+        for (int o = 0; o < 3; o++) {
+            int ox = o == 1 ? 1 : o, oy = o == 1 ? 1 : 2 - o;
+            cr_assert_eq(sk_filter_gauss(src, s, dst, s, w, h, sigmas[i], ox, oy, &ws), SK_OK);
+            slow_gauss(src, s, ref, w, h, sigmas[i], ox, oy);
+            int m = (int)(2 * sigmas[i]);
+            double e2 = 0, r2 = 0, mean = 0, n = 0;
+            for (int y = m; y < h - m; y++)
+                for (int x = m; x < w - m; x++, n++)
+                    mean += ref[(size_t)y * w + x];
+            mean /= n;
+            for (int y = m; y < h - m; y++)
+                for (int x = m; x < w - m; x++) {
+                    double d = dst[(size_t)y * s + x] - ref[(size_t)y * w + x];
+                    double v = ref[(size_t)y * w + x] - (o == 0 ? mean : 0);
+                    e2 += d * d;
+                    r2 += v * v;
+                }
+            double rel = sqrt(e2 / r2);
+            cr_assert_lt(rel, 0.025, "sigma %g order %d,%d: RMS error %.4f of the response",
+                         sigmas[i], ox, oy, rel);
+        }
+    sk_gauss_ws_free(&ws);
+    sk_free(src);
+    sk_free(dst);
+    free(ref);
 }
 
 Test(gauss, avx2_equals_scalar_over_widths_and_strides)
@@ -307,6 +350,61 @@ Test(ridge, dark_line_high_flat_and_blob_low)
     sk_free(src);
     sk_free(out);
     free(idx);
+}
+
+/* From sigma 2 the LoG is a 9-point stencil then one Gaussian at
+ * sqrt(sigma^2 - 1/6): on zero-mean white noise (the worst case: the whole
+ * band) it stays within 1 % RMS of sigma^2 (Ixx + Iyy) from the two
+ * second-derivative Gaussians; with the values offset by 60 (like L*) it
+ * moves < 0.5 % RMS, as the stencil acts first on the raw values (the
+ * derivative Gaussians move up to 3.5 % at sigma 6: their sums cancel). */
+Test(blob, log_stencil_matches_derivative_gaussians)
+{
+    sk_test_rng r;
+    sk_test_rng_init(&r, sk_test_seed() + 4);
+    const int w = 200, h = 160;
+    size_t s = sk_stride_for_width(w);
+    float *src = sk_alloc_floats(s * h), *a = sk_alloc_floats(s * h), *b = sk_alloc_floats(s * h),
+          *c = sk_alloc_floats(s * h);
+    sk_test_fill_uniform(src, s, w, h, -0.5, 0.5, &r);
+    sk_gauss_ws g = {0};
+    sk_blob_ws bw = {0};
+    const double sigmas[] = {2.0, 3.2, 6.1, 8.0};
+    for (size_t i = 0; i < 4; i++) {
+        const double sg = sigmas[i];
+        cr_assert_eq(sk_blob_log(src, s, w, h, sg, 1, a, s, &bw), SK_OK);
+        cr_assert_eq(sk_filter_gauss(src, s, b, s, w, h, sg, 2, 0, &g), SK_OK);
+        cr_assert_eq(sk_filter_gauss(src, s, c, s, w, h, sg, 0, 2, &g), SK_OK);
+        double e2 = 0, r2 = 0;
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++) {
+                double ref = sg * sg * ((double)b[(size_t)y * s + x] + c[(size_t)y * s + x]);
+                double d = a[(size_t)y * s + x] - ref;
+                e2 += d * d;
+                r2 += ref * ref;
+            }
+        cr_assert_lt(sqrt(e2 / r2), 0.01, "sigma %g: RMS difference %.4f of the response", sg,
+                     sqrt(e2 / r2));
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+                b[(size_t)y * s + x] = src[(size_t)y * s + x] + 60.0f;
+        cr_assert_eq(sk_blob_log(b, s, w, h, sg, 1, c, s, &bw), SK_OK);
+        double o2 = 0;
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++) {
+                double d = (double)a[(size_t)y * s + x] - c[(size_t)y * s + x];
+                o2 += d * d;
+            }
+        /* the offset input itself is rounded to float steps of 3.8e-6 */
+        cr_assert_lt(sqrt(o2 / r2), 0.005, "sigma %g: offset changes the LoG by %.4f RMS", sg,
+                     sqrt(o2 / r2));
+    }
+    sk_gauss_ws_free(&g);
+    sk_blob_ws_free(&bw);
+    sk_free(src);
+    sk_free(a);
+    sk_free(b);
+    sk_free(c);
 }
 
 Test(blob, log_finds_planted_blobs_at_their_scale)

@@ -301,6 +301,36 @@ Test(resize, area_half_equals_downsample2_and_identity_exact)
     free(b);
 }
 
+/* Halving along x only (the direct 2:1 loop) against the area definition:
+ * each output is the mean of its two source columns, after the vertical area
+ * weights of a 29 -> 11 reduction. */
+Test(resize, area_half_along_x_matches_definition)
+{
+    sk_test_rng rng;
+    sk_test_rng_init(&rng, sk_test_seed() + 7);
+    const int ws[] = {2, 14, 62, 66, 2000};
+    for (int i = 0; i < 5; i++) {
+        int sw = ws[i], sh = 29, dw = sw / 2, dh = 11;
+        float *src = plane_rand(sw, sh, sw + 3, &rng), *dst = calloc((size_t)dw * dh, sizeof(float));
+        cr_assert_eq(sk_geom_resize(src, sw + 3, sw, sh, dst, dw, dw, dh, SK_RESIZE_AREA, NULL),
+                     SK_OK);
+        const double sc = (double)sh / dh;
+        for (int y = 0; y < dh; y++)
+            for (int x = 0; x < dw; x++) {
+                double acc = 0;
+                for (int j = 0; j < sh; j++) {
+                    double lo = fmax(y * sc, j), hi = fmin((y + 1) * sc, j + 1);
+                    if (hi > lo)
+                        acc += (hi - lo) / sc * 0.5 *
+                               ((double)src[j * (sw + 3) + 2 * x] + src[j * (sw + 3) + 2 * x + 1]);
+                }
+                cr_assert_leq(fabs(dst[y * dw + x] - acc), 1e-6, "w %d (%d, %d)", sw, x, y);
+            }
+        free(src);
+        free(dst);
+    }
+}
+
 Test(resize, area_preserves_sum_and_bilinear_keeps_ramps)
 {
     sk_test_rng rng;
