@@ -927,6 +927,7 @@ int sk_wrinkles_measure(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, sk_metric_
             d->bh = by1 - by0 + 1;
             d->diameter = (float)(wid / (len - c->gaps) * sc);
             d->contrast = (float)(dep / (len - c->gaps));
+            d->first_point = (int)first;
             d->n_points = np;
         }
     }

@@ -305,26 +305,6 @@ static double ph_val(const ph_run *o, const char *name)
     return m->value;
 }
 
-/* Coefficient of variation of `name` over n perturbed re-captures of p. */
-static double ph_cv(const sk_phantom_params *p, int n, const char *name, sk_family_fn fn,
-                    double *mean_out)
-{
-    double s = 0, s2 = 0;
-    for (int i = 0; i < n; i++) {
-        sk_phantom_params q = *p;
-        sk_phantom_perturb(&q, 1000 + (uint64_t)i);
-        ph_run o;
-        ph_measure(&q, &o, fn);
-        double v = ph_val(&o, name);
-        s += v;
-        s2 += v * v;
-        sk_phantom_truth_free(o.t);
-    }
-    double mean = s / n;
-    *mean_out = mean;
-    return sqrt(fmax(0, s2 / n - mean * mean)) / mean;
-}
-
 /* The phantom's wrinkles are faint, tapered valleys under side light,
  * crossed by pores and by each other. DESIGN §8 bars asserted here: total
  * length within 15 % of the planted length (seeds 1-4) and re-capture CV of
@@ -382,18 +362,53 @@ Test(wrinkles_phantom, truth_length_and_improvement, .timeout = 600)
            100 * imp_sum / ns);
 }
 
-Test(wrinkles_phantom, repeatability, .timeout = 600)
+/* Re-captures (sk_phantom_perturb 1000-1005: shift, rotation, scale,
+ * exposure, white balance, noise, JPEG) of each skin, before and after the
+ * planted improvement, the same six perturbations on both sides. The CV of
+ * the total length over the six "before" captures is the repeatability bar
+ * (asserted on seeds 1-2). The improvement is also read as the change of the
+ * mean over the six pairs: a single pair mixes the measurement's bias with
+ * the discrete events of one render (a faint stretch found in one photo and
+ * not in the other), which a ±5 % bar on one pair cannot separate from the
+ * 5 % re-capture CV allowed by the repeatability bar. */
+Test(wrinkles_phantom, recaptures, .timeout = 900)
 {
-    const int ns = ph_seeds(2);
+    const int ns = ph_seeds(4), nr = 6;
+    int met = 0;
     for (uint64_t seed = 1; seed <= (uint64_t)ns; seed++) {
-        sk_phantom_params p;
-        sk_phantom_params_default(&p);
-        p.seed = seed;
-        double mean, cv = ph_cv(&p, 6, "wrinkles.total_length", sk_wrinkles_measure, &mean);
-        printf("phantom seed %d: wrinkles.total_length over 6 re-captures: mean %.1f mm, CV %.1f "
-               "%% (bar 5 %%)\n",
-               (int)seed, mean, 100 * cv);
+        double sa = 0, sa2 = 0, sb = 0, planted = 0;
+        for (int i = 0; i < nr; i++) {
+            sk_phantom_params p;
+            sk_phantom_params_default(&p);
+            p.seed = seed;
+            sk_phantom_perturb(&p, 1000 + (uint64_t)i);
+            ph_run a, b;
+            ph_measure(&p, &a, sk_wrinkles_measure);
+            p.improvement = 0.2;
+            ph_measure(&p, &b, sk_wrinkles_measure);
+            double la = ph_val(&a, "wrinkles.total_length"),
+                   lb = ph_val(&b, "wrinkles.total_length");
+            sa += la;
+            sa2 += la * la;
+            sb += lb;
+            planted += (b.t->wrinkle_total_length - a.t->wrinkle_total_length) /
+                       a.t->wrinkle_total_length / nr;
+            sk_phantom_truth_free(a.t);
+            sk_phantom_truth_free(b.t);
+        }
+        double mean = sa / nr, cv = sqrt(fmax(0, sa2 / nr - mean * mean)) / mean;
+        double imp = sb / sa - 1;
+        int ok = fabs(imp - planted) <= 0.05;
+        met += ok;
+        printf(
+            "phantom seed %d: wrinkles.total_length over %d re-captures: mean %.1f mm, CV %.1f %% "
+            "(bar 5 %%); improvement 0.2 over the %d pairs: %.1f %% (planted %.1f %%, bar +-5 "
+            "%%)%s\n",
+            (int)seed, nr, mean, 100 * cv, nr, 100 * imp, 100 * planted, ok ? "" : " NOT MET");
         if (seed <= 2)
             cr_assert_leq(cv, 0.05, "seed %d", (int)seed);
+        if (seed <= 4)
+            cr_assert_leq(fabs(imp - planted), 0.05, "seed %d", (int)seed);
     }
+    printf("phantom seeds 1-%d: improvement over re-capture pairs within +-5 %% on %d\n", ns, met);
 }
