@@ -308,10 +308,11 @@ static double ph_val(const ph_run *o, const char *name)
 /* The phantom's wrinkles are faint, tapered valleys under side light,
  * crossed by pores and by each other. DESIGN §8 bars asserted here: total
  * length within 15 % of the planted length (seeds 1-4) and re-capture CV of
- * the total length <= 5 % (seeds 1-2, six re-captures each). The planted
- * 20 % improvement is printed, not asserted: its mean over seeds is on the
- * bar but single reference pairs scatter beyond +-5 % (docs/VALIDATION.md).
- * The runs below are deterministic (fixed seeds). */
+ * the total length <= 5 % (seeds 1-2, six re-captures each), and the planted
+ * 20 % improvement within +-5 % of the planted change over six re-capture
+ * pairs (seeds 1-4). On the single unperturbed reference pair it is printed,
+ * not asserted: it still scatters beyond +-5 % on some skins
+ * (docs/VALIDATION.md). The runs below are deterministic (fixed seeds). */
 Test(wrinkles_phantom, featureless_is_zero)
 {
     sk_phantom_params p;
@@ -358,8 +359,9 @@ Test(wrinkles_phantom, truth_length_and_improvement, .timeout = 600)
         sk_phantom_truth_free(a.t);
         sk_phantom_truth_free(b.t);
     }
-    printf("phantom seeds 1-%d: mean improvement %.1f %% (bar 20 +- 5 %%, not asserted)\n", ns,
-           100 * imp_sum / ns);
+    printf("phantom seeds 1-%d: mean improvement on the reference pair %.1f %% (bar 20 +- 5 %%, "
+           "not asserted on one pair)\n",
+           ns, 100 * imp_sum / ns);
 }
 
 /* Re-captures (sk_phantom_perturb 1000-1005: shift, rotation, scale,
