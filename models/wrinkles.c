@@ -572,7 +572,7 @@ int sk_wrinkles_measure(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, sk_metric_
                 /* the shallower side: a valley is darker than both sides;
                  * the dark side of a pigmented spot's edge is not */
                 c->dep += tl * (fminf(c1, c2) - c0);
-                {
+                if (ctx->B) {
                     /* b* from the photo's own grid: a pigmented line is
                      * yellower than its sides; a shaded valley is not */
                     const float sc = (float)(q / p), h1 = 1.5f * (float)fw;
