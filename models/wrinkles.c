@@ -5,9 +5,13 @@
  * valley's width, kept where the ridge holds its strength along a straight
  * stretch (line support; pores, texture and curved rims do not), linked end
  * to end across short gaps (a pore on the line, a faint stretch, a crossing
- * line), and summed with a soft minimum length, so that a re-capture that
- * breaks or joins a short piece moves the total little. Formulas:
- * docs/METRICS.md (Wrinkles). */
+ * line), each free end followed along the valley to half the valley's own
+ * contrast (so an end moves continuously when a wrinkle shortens or fades,
+ * and a faint stretch up to the next piece of the same valley is bridged),
+ * and summed with a soft minimum length, so that a re-capture that breaks
+ * or joins a short piece moves the total little. Lines yellower than their
+ * sides (pigment: the rim or interior of a spot) are not wrinkles.
+ * Formulas: docs/METRICS.md (Wrinkles). */
 #include "pfeat.h"
 
 #include <math.h>
@@ -28,6 +32,7 @@ typedef struct wr_params {
     double min_len;         /* mm */
     double margin_mm;       /* distance kept from the skin-mask edge */
     double min_depth;       /* ΔL*: a piece must be a valley, darker than both sides */
+    double max_db;          /* Δb*: a line yellower than its sides by more is pigment */
     double min_extent;      /* extent along the main axis / length */
     double gap_mm;          /* pieces end to end closer than this are linked, mm */
     double link_cos;        /* linked ends face each other within this cosine */
@@ -38,6 +43,10 @@ typedef struct wr_params {
     double line_mm;         /* half-length of the line support, mm */
     double nms_width;       /* centreline: the strongest within this many FWHM across */
     double end_mm;          /* end direction read over this length; shorter pieces do not link */
+    double end_in_mm, end_out_mm;    /* free ends: half-contrast point searched in this range */
+    double end_ref0_mm, end_ref1_mm; /* reference contrast from the piece this far from the end */
+    double end_avg_mm;               /* contrast averaged over +- this along the valley */
+    double trace_min_mm;             /* pieces at least this long are followed */
 } wr_params;
 
 static void wr_params_read(const sk_params_t *p, wr_params *o)
@@ -53,6 +62,7 @@ static void wr_params_read(const sk_params_t *p, wr_params *o)
     o->min_len = sk_params_get(p, "wrinkles.min_length_mm", 2.0);
     o->margin_mm = sk_params_get(p, "wrinkles.edge_margin_mm", 1.5);
     o->min_depth = sk_params_get(p, "wrinkles.min_depth", 1.0);
+    o->max_db = sk_params_get(p, "wrinkles.max_db", 1.0);
     o->min_extent = sk_params_get(p, "wrinkles.min_extent", 0.6);
     o->gap_mm = sk_params_get(p, "wrinkles.gap_mm", 1.5);
     o->link_cos = sk_params_get(p, "wrinkles.link_cos", 0.7);
@@ -63,6 +73,12 @@ static void wr_params_read(const sk_params_t *p, wr_params *o)
     o->line_k = sk_params_get(p, "wrinkles.line_k", 2.5);
     o->line_mm = sk_params_get(p, "wrinkles.line_mm", 1.0);
     o->nms_width = sk_params_get(p, "wrinkles.nms_width", 0.75);
+    o->end_in_mm = sk_params_get(p, "wrinkles.end_in_mm", 1.0);
+    o->end_out_mm = sk_params_get(p, "wrinkles.end_out_mm", 1.5);
+    o->end_ref0_mm = sk_params_get(p, "wrinkles.end_ref0_mm", 1.0);
+    o->end_ref1_mm = sk_params_get(p, "wrinkles.end_ref1_mm", 2.5);
+    o->end_avg_mm = sk_params_get(p, "wrinkles.end_avg_mm", 0.25);
+    o->trace_min_mm = sk_params_get(p, "wrinkles.trace_min_mm", 1.5);
 }
 
 /* A connected centreline piece: its pixels are pts[first .. first + n),
@@ -71,7 +87,10 @@ static void wr_params_read(const sk_params_t *p, wr_params *o)
 typedef struct wr_piece {
     int first, n, parent;
     double len, wid, dep, gaps;
+    double db; /* b* on the line minus the mean of its sides, x length */
     float ex[2], ey[2], dx[2], dy[2];
+    int valley;   /* darker than both sides and not yellower than them */
+    float ext[2]; /* free ends: distance from the end pixel to the half-contrast end, px */
     int linked[2];
 } wr_piece;
 
@@ -159,6 +178,124 @@ static void wr_piece_ends(wr_piece *c, const float *pts, double reach)
         c->dx[e] = (float)(vx / vn);
         c->dy[e] = (float)(vy / vn);
     }
+}
+
+/* Valley contrast at (x, y) across the unit normal (nx, ny) for a valley of
+ * FWHM fw (px): the mean L* of the two sides at +-1.5 fw minus L* on the
+ * line, averaged over +-ha px along the tangent. Linear in L*, so blurring a
+ * tapered end keeps its half-contrast point; the shading of a side-lit wall
+ * (odd across the valley) cancels in the mean of the two sides. */
+static float wr_contrast(const float *L, size_t st, int w, int h, float x, float y, float nx,
+                         float ny, float fw, int ha)
+{
+    const float tx = -ny, ty = nx, a = 1.5f * fw;
+    float s = 0;
+    for (int k = -ha; k <= ha; k++) {
+        float px = x + k * tx, py = y + k * ty;
+        s += 0.5f * (sk_feat_sample(L, st, w, h, px + a * nx, py + a * ny) +
+                     sk_feat_sample(L, st, w, h, px - a * nx, py - a * ny)) -
+             sk_feat_sample(L, st, w, h, px, py);
+    }
+    return s / (float)(2 * ha + 1);
+}
+
+static int wr_float_cmp(const void *x, const void *y)
+{
+    float a = *(const float *)x, b = *(const float *)y;
+    return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/* What the trace of a free end reads. */
+typedef struct wr_trace_in {
+    const float *pts, *L, *Nx, *Ny, *inner;
+    const int *label; /* piece of each centreline pixel, -1 elsewhere (w x h) */
+    size_t st;
+    int w, h, ha;
+    double r0, r1, tin, tout, link_cos;
+} wr_trace_in;
+
+/* End of a valley at half its own contrast. The reference contrast is the
+ * median over the piece's pixels between r0 and r1 px from the end (each
+ * across its own normal), clear of the taper. The valley is then followed
+ * from tin px inside the end pixel outwards, re-centred by up to half a
+ * pixel a step onto the higher contrast, until its contrast drops under
+ * half the reference (interpolated), the region ends, tout px are reached,
+ * or it runs into another piece lying along it (*hit = that piece: the
+ * faint stretch between them is bridged). Returns the signed distance of
+ * the end from the end pixel (px, + outwards), so an end moves continuously
+ * when the valley shortens or fades, whatever the noise level. */
+static float wr_end_trace(const wr_trace_in *in, wr_piece *pc, int a, int e, float fw, int *hit)
+{
+    const wr_piece *c = &pc[a];
+    const float *q = in->pts + 2 * (size_t)c->first;
+    const float ex = c->ex[e], ey = c->ey[e];
+    const size_t st = in->st;
+    const int w = in->w, h = in->h;
+    float buf[256];
+    int nb = 0;
+    *hit = -1;
+    for (int i = 0; i < c->n && nb < 256; i++) {
+        float d = hypotf(q[2 * i] - ex, q[2 * i + 1] - ey);
+        if (d < in->r0 || d > in->r1)
+            continue;
+        size_t o = (size_t)q[2 * i + 1] * st + (size_t)q[2 * i];
+        buf[nb++] =
+            wr_contrast(in->L, st, w, h, q[2 * i], q[2 * i + 1], in->Nx[o], in->Ny[o], fw, in->ha);
+    }
+    if (nb < 3)
+        return 0.0f;
+    qsort(buf, (size_t)nb, sizeof *buf, wr_float_cmp);
+    const float half = 0.5f * buf[nb / 2];
+    if (!(half > 0))
+        return 0.0f;
+    const float dx = c->dx[e], dy = c->dy[e], nx = -dy, ny = dx;
+    float x = ex - (float)in->tin * dx, y = ey - (float)in->tin * dy;
+    float prev = NAN, tprev = 0;
+    const int ra = wr_root(pc, a);
+    for (float t = (float)-in->tin; t <= (float)in->tout; t += 0.5f) {
+        if (x < 1 || y < 1 || x > w - 2 || y > h - 2 ||
+            in->inner[(size_t)lroundf(y) * st + (size_t)lroundf(x)] == 0.0f)
+            return t > 0 ? tprev : t; /* the region ends: the valley is cut here */
+        float v = wr_contrast(in->L, st, w, h, x, y, nx, ny, fw, in->ha);
+        if (t > 0) {
+            float vp =
+                wr_contrast(in->L, st, w, h, x + 0.5f * nx, y + 0.5f * ny, nx, ny, fw, in->ha);
+            float vm =
+                wr_contrast(in->L, st, w, h, x - 0.5f * nx, y - 0.5f * ny, nx, ny, fw, in->ha);
+            if (vp > v && vp >= vm) {
+                v = vp;
+                x += 0.5f * nx;
+                y += 0.5f * ny;
+            } else if (vm > v) {
+                v = vm;
+                x -= 0.5f * nx;
+                y -= 0.5f * ny;
+            }
+        }
+        if (v < half) {
+            if (!isfinite(prev))
+                return t;
+            return tprev + 0.5f * (prev - half) / (prev - v);
+        }
+        if (t > 1.5f && in->label) {
+            int l = in->label[(size_t)lroundf(y) * w + (size_t)lroundf(x)];
+            if (l >= 0 && l != a && pc[l].valley) {
+                if (wr_root(pc, l) == ra)
+                    return t; /* its own group again */
+                size_t o = (size_t)lroundf(y) * st + (size_t)lroundf(x);
+                if (fabsf(in->Nx[o] * nx + in->Ny[o] * ny) >= in->link_cos) {
+                    *hit = l; /* a piece along the same valley */
+                    return t;
+                }
+                /* a crossing line: go on across it */
+            }
+        }
+        prev = v;
+        tprev = t;
+        x += 0.5f * dx;
+        y += 0.5f * dy;
+    }
+    return (float)in->tout;
 }
 
 static int wr_emit(sk_metric_set_t *out, int phys, double count, double dens, double total,
@@ -415,6 +552,15 @@ int sk_wrinkles_measure(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, sk_metric_
                 size_t i = (size_t)y * st + x;
                 float nx = Nx[i], ny = Ny[i];
                 float tl = 1.0f / fmaxf(fabsf(ny), fabsf(nx));
+                {
+                    /* a centreline two pixels thick here: each counts half */
+                    int k = 1;
+                    int xa = (int)lroundf(x + nx), ya = (int)lroundf(y + ny);
+                    int xb = (int)lroundf(x - nx), yb = (int)lroundf(y - ny);
+                    k += (xa != x || ya != y) && cl[(size_t)ya * w + xa] != 0;
+                    k += (xb != x || yb != y) && cl[(size_t)yb * w + xb] != 0;
+                    tl /= (float)k;
+                }
                 double fw = 2.3548 * sig[(int)Sk[i]] / M_SQRT2; /* FWHM, px */
                 float c0 = sk_feat_sample(L, st, w, h, (float)x, (float)y);
                 float c1 = sk_feat_sample(L, st, w, h, x + (float)(1.5 * fw) * nx,
@@ -426,6 +572,18 @@ int sk_wrinkles_measure(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, sk_metric_
                 /* the shallower side: a valley is darker than both sides;
                  * the dark side of a pigmented spot's edge is not */
                 c->dep += tl * (fminf(c1, c2) - c0);
+                if (ctx->B) {
+                    /* b* from the photo's own grid: a pigmented line is
+                     * yellower than its sides; a shaded valley is not */
+                    const float sc = (float)(q / p), h1 = 1.5f * (float)fw;
+                    float bx = (x + 0.5f) * sc - 0.5f, by = (y + 0.5f) * sc - 0.5f;
+                    float b0 = sk_feat_sample(ctx->B, ctx->stride, ctx->w, ctx->h, bx, by);
+                    float b1 = sk_feat_sample(ctx->B, ctx->stride, ctx->w, ctx->h,
+                                              bx + h1 * sc * nx, by + h1 * sc * ny);
+                    float b2 = sk_feat_sample(ctx->B, ctx->stride, ctx->w, ctx->h,
+                                              bx - h1 * sc * nx, by - h1 * sc * ny);
+                    c->db += tl * (b0 - 0.5f * (b1 + b2));
+                }
                 pts[2 * npts] = (float)x;
                 pts[2 * npts + 1] = (float)y;
                 npts++;
@@ -443,6 +601,7 @@ int sk_wrinkles_measure(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, sk_metric_
             }
             c->first = first;
             c->n = npts - first;
+            c->valley = c->dep >= P.min_depth * c->len && c->db <= P.max_db * c->len;
             c->parent = (int)npc;
             wr_piece_ends(c, pts, P.end_mm / q);
             npc++;
@@ -466,7 +625,7 @@ int sk_wrinkles_measure(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, sk_metric_
         return SK_ERR_NOMEM;
     size_t nel = 0;
     for (size_t a = 0; a < npc; a++)
-        if (pc[a].len * q >= P.end_mm && pc[a].dep / pc[a].len >= P.min_depth)
+        if (pc[a].len * q >= P.end_mm && pc[a].valley)
             ord[nel++] = (wr_key){fminf(pc[a].ex[0], pc[a].ex[1]), (int)a};
     qsort(ord, nel, sizeof *ord, wr_key_cmp);
     for (size_t ia = 0; ia < nel; ia++) {
@@ -513,6 +672,135 @@ int sk_wrinkles_measure(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, sk_metric_
         }
         pc[rb].parent = ra;
         pc[ra].gaps += pc[rb].gaps + lk[l].g;
+        pc[rb].gaps = 0;
+    }
+    /* Free ends (not linked): followed along the valley to half its own
+     * contrast, bridging to a piece further along the same valley. */
+    if (P.end_in_mm > 0) {
+        int *label = stack; /* free again after the pieces were grown */
+        for (size_t i = 0; i < (size_t)w * h; i++)
+            label[i] = -1;
+        for (size_t a = 0; a < npc; a++)
+            for (int i = 0; i < pc[a].n; i++) {
+                const float *pp = pts + 2 * ((size_t)pc[a].first + i);
+                label[(size_t)pp[1] * w + (size_t)pp[0]] = (int)a;
+            }
+        wr_trace_in tin = {.pts = pts,
+                           .L = L,
+                           .Nx = Nx,
+                           .Ny = Ny,
+                           .inner = inner,
+                           .label = label,
+                           .st = st,
+                           .w = w,
+                           .h = h,
+                           .ha = (int)lround(P.end_avg_mm / q),
+                           .tout = P.end_out_mm / q,
+                           .link_cos = P.link_cos};
+        for (size_t a = 0; a < npc; a++) {
+            wr_piece *c = &pc[a];
+            c->ext[0] = c->ext[1] = 0.0f;
+            double lenmm = c->len * q;
+            if (lenmm < P.trace_min_mm || !c->valley)
+                continue;
+            float fw = (float)(c->wid / c->len);
+            tin.r0 = fmin(P.end_ref0_mm, 0.3 * lenmm) / q;
+            tin.r1 = fmin(P.end_ref1_mm, 0.8 * lenmm) / q;
+            tin.tin = fmin(P.end_in_mm, 0.3 * lenmm) / q;
+            for (int e = 0; e < 2; e++) {
+                if (c->linked[e])
+                    continue;
+                int hit;
+                float t = wr_end_trace(&tin, pc, (int)a, e, fw, &hit);
+                if (hit >= 0) {
+                    wr_piece *B = &pc[hit];
+                    int eb = hypotf(B->ex[1] - c->ex[e], B->ey[1] - c->ey[e]) <
+                             hypotf(B->ex[0] - c->ex[e], B->ey[0] - c->ey[e]);
+                    int ra = wr_root(pc, (int)a), rb = wr_root(pc, hit);
+                    c->linked[e] = 1;
+                    B->linked[eb] = 1;
+                    B->ext[eb] = 0.0f;
+                    if (rb < ra) {
+                        int tmp = ra;
+                        ra = rb;
+                        rb = tmp;
+                    }
+                    pc[rb].parent = ra;
+                    pc[ra].gaps += pc[rb].gaps;
+                    pc[rb].gaps = 0;
+                }
+                c->ext[e] = t;
+            }
+        }
+    }
+    /* A chain of links that turns back on itself (two crossing lines joined
+     * at the crossing, a loop round a cluster of pores) is not one line:
+     * such a group falls back to its pieces, each judged on its own below,
+     * rather than being dropped whole with them. */
+    if (P.min_extent > 0) {
+        double *gm = sk_models_ws_bytes(ws, "wrinkles.gmom", sizeof(double) * 11 * (npc + 1));
+        if (!gm)
+            return SK_ERR_NOMEM;
+        memset(gm, 0, sizeof(double) * 11 * (npc + 1));
+        for (size_t a = 0; a < npc; a++) {
+            double *m = gm + 11 * (size_t)wr_root(pc, (int)a);
+            const float *pp = pts + 2 * (size_t)pc[a].first;
+            for (int i = 0; i < pc[a].n; i++) {
+                double x = pp[2 * i], y = pp[2 * i + 1];
+                m[0] += 1;
+                m[1] += x;
+                m[2] += y;
+                m[3] += x * x;
+                m[4] += x * y;
+                m[5] += y * y;
+            }
+            m[6] += pc[a].len + pc[a].ext[0] + pc[a].ext[1] + pc[a].gaps;
+            m[9] += 1; /* pieces */
+        }
+        for (size_t r = 0; r < npc; r++) {
+            double *m = gm + 11 * r;
+            if (m[9] < 2)
+                continue;
+            double mx = m[1] / m[0], my = m[2] / m[0];
+            double sxx = m[3] / m[0] - mx * mx, sxy = m[4] / m[0] - mx * my,
+                   syy = m[5] / m[0] - my * my;
+            double th = 0.5 * atan2(2 * sxy, sxx - syy);
+            m[1] = mx;
+            m[2] = my;
+            m[3] = cos(th);
+            m[4] = sin(th);
+            m[7] = 1e30;
+            m[8] = -1e30;
+        }
+        for (size_t a = 0; a < npc; a++) {
+            double *m = gm + 11 * (size_t)wr_root(pc, (int)a);
+            if (m[9] < 2)
+                continue;
+            const float *pp = pts + 2 * (size_t)pc[a].first;
+            for (int i = 0; i < pc[a].n; i++) {
+                double t = (pp[2 * i] - m[1]) * m[3] + (pp[2 * i + 1] - m[2]) * m[4];
+                m[7] = fmin(m[7], t);
+                m[8] = fmax(m[8], t);
+            }
+        }
+        for (size_t a = 0; a < npc; a++) {
+            int r = wr_root(pc, (int)a);
+            const double *m = gm + 11 * (size_t)r;
+            if (m[9] < 2 || m[8] - m[7] >= P.min_extent * m[6])
+                continue;
+            gm[11 * a + 10] = 1; /* unlink after the pass */
+        }
+        for (size_t a = 0; a < npc; a++) {
+            if (gm[11 * a + 10] == 0)
+                continue;
+            pc[a].parent = (int)a;
+            pc[a].gaps = 0;
+            for (int e = 0; e < 2; e++)
+                if (pc[a].linked[e]) {
+                    pc[a].linked[e] = 0;
+                    pc[a].ext[e] = 0.0f;
+                }
+        }
     }
     /* Group sums at the roots. */
     for (size_t a = 0; a < npc; a++) {
@@ -522,12 +810,15 @@ int sk_wrinkles_measure(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, sk_metric_
         pc[r].len += pc[a].len;
         pc[r].wid += pc[a].wid;
         pc[r].dep += pc[a].dep;
+        pc[r].db += pc[a].db;
+        pc[r].gaps += pc[a].ext[0] + pc[a].ext[1];
     }
 
-    /* Each group (a wrinkle) is kept when long enough. The ridge response
-     * runs on past each end of a valley by about half its width (the
-     * kernel's reach): one mean width comes off each wrinkle; bridged gaps
-     * count as length. */
+    /* Each group (a wrinkle) is kept when long enough. Its length: its
+     * pixels, the bridged gaps, and at each free end the signed distance
+     * from the end pixel to the half-contrast end. (With end_in_mm = 0, the
+     * former rule: the ridge response runs on past each end by about half
+     * the valley's width, so one mean width comes off each wrinkle.) */
     double count = 0, total = 0, mtotal = 0, wsum = 0, dsum = 0;
     float *gp = sk_models_ws_bytes(ws, "wrinkles.gpts", sizeof(float) * 2 * ((size_t)npts + 1));
     float *key = sk_models_ws_bytes(ws, "wrinkles.key", sizeof(float) * ((size_t)npts + 1));
@@ -537,11 +828,17 @@ int sk_wrinkles_measure(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, sk_metric_
         wr_piece *c = &pc[a];
         if (c->parent != (int)a)
             continue;
-        double len = c->len + c->gaps, wid = c->wid, dep = c->dep;
-        double fw_mean = wid / c->len;
-        wid -= fw_mean * fw_mean;
-        dep -= fw_mean * (dep / c->len);
-        len -= fw_mean;
+        double len, wid = c->wid, dep = c->dep;
+        if (P.end_in_mm > 0) {
+            c->gaps += c->ext[0] + c->ext[1];
+            len = c->len + c->gaps;
+        } else {
+            len = c->len + c->gaps;
+            double fw_mean = wid / c->len;
+            wid -= fw_mean * fw_mean;
+            dep -= fw_mean * (dep / c->len);
+            len -= fw_mean;
+        }
         /* Soft minimum length: a wrinkle counts fully from min_len +
          * len_ramp, not at all below min_len - len_ramp, in proportion
          * between, so a piece near the limit that a re-capture breaks or
@@ -549,7 +846,7 @@ int sk_wrinkles_measure(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, sk_metric_
         double wl = P.len_ramp > 0 ? (len * q - (P.min_len - P.len_ramp)) / (2 * P.len_ramp)
                                    : (len * q >= P.min_len ? 1.0 : 0.0);
         wl = wl < 0 ? 0 : wl > 1 ? 1 : wl;
-        if (wl <= 0 || dep / (len - c->gaps) < P.min_depth)
+        if (wl <= 0 || dep / (len - c->gaps) < P.min_depth || c->db > P.max_db * c->len)
             continue;
         /* the group's pixels, in one list */
         int np = 0;

@@ -56,6 +56,17 @@ static double truth_length(const scene *s)
     return t;
 }
 
+/* The same between the half-depth ends, the definition the shared phantom
+ * uses for its truth (docs/PHANTOMS.md): a rounded Gaussian cap falls to
+ * half depth FWHM / 2 beyond each end point. */
+static double truth_length_half_depth(const scene *s)
+{
+    double t = truth_length(s);
+    for (int i = 0; i < s->nl; i++)
+        t += s->l[i].fwhm;
+    return t;
+}
+
 /* Valleys with a Gaussian cross-profile of the given FWHM and rounded ends;
  * overlapping lines take the deeper value. */
 static void render(const scene *s, double p, double depth_scale, double dx, double dy, double noise,
@@ -173,10 +184,10 @@ Test(wrinkles, planted_length_recovered)
     render(s, 0.04, 1, 0, 0, 0.8, 3, &L);
     run o;
     measure(L, 0.04, 1, &o);
-    double t = truth_length(s), f = val(&o, "wrinkles.total_length");
-    printf("planted %.1f mm in %d lines; found %.1f mm (%.1f %%) in %g pieces; width %.2f mm, "
-           "depth %.2f\n",
-           t, s->nl, f, 100 * (f - t) / t, val(&o, "wrinkles.count"),
+    double t = truth_length_half_depth(s), f = val(&o, "wrinkles.total_length");
+    printf("planted %.1f mm in %d lines between half-depth ends (%.1f mm between end points); "
+           "found %.1f mm (%.1f %%) in %g pieces; width %.2f mm, depth %.2f\n",
+           t, s->nl, truth_length(s), f, 100 * (f - t) / t, val(&o, "wrinkles.count"),
            val(&o, "wrinkles.mean_width"), val(&o, "wrinkles.mean_depth"));
     cr_assert_leq(fabs(f - t), 0.15 * t);
     sk_detections_free(&o.det);
@@ -294,33 +305,14 @@ static double ph_val(const ph_run *o, const char *name)
     return m->value;
 }
 
-/* Coefficient of variation of `name` over n perturbed re-captures of p. */
-static double ph_cv(const sk_phantom_params *p, int n, const char *name, sk_family_fn fn,
-                    double *mean_out)
-{
-    double s = 0, s2 = 0;
-    for (int i = 0; i < n; i++) {
-        sk_phantom_params q = *p;
-        sk_phantom_perturb(&q, 1000 + (uint64_t)i);
-        ph_run o;
-        ph_measure(&q, &o, fn);
-        double v = ph_val(&o, name);
-        s += v;
-        s2 += v * v;
-        sk_phantom_truth_free(o.t);
-    }
-    double mean = s / n;
-    *mean_out = mean;
-    return sqrt(fmax(0, s2 / n - mean * mean)) / mean;
-}
-
 /* The phantom's wrinkles are faint, tapered valleys under side light,
  * crossed by pores and by each other. DESIGN §8 bars asserted here: total
  * length within 15 % of the planted length (seeds 1-4) and re-capture CV of
- * the total length <= 5 % (seeds 1-2, six re-captures each). The planted
- * 20 % improvement is printed, not asserted: its mean over seeds is on the
- * bar but single reference pairs scatter beyond +-5 % (docs/VALIDATION.md).
- * The runs below are deterministic (fixed seeds). */
+ * the total length <= 5 % (seeds 1-2, six re-captures each), and the planted
+ * 20 % improvement within +-5 % of the planted change over six re-capture
+ * pairs (seeds 1-4). On the single unperturbed reference pair it is printed,
+ * not asserted: it still scatters beyond +-5 % on some skins
+ * (docs/VALIDATION.md). The runs below are deterministic (fixed seeds). */
 Test(wrinkles_phantom, featureless_is_zero)
 {
     sk_phantom_params p;
@@ -367,22 +359,58 @@ Test(wrinkles_phantom, truth_length_and_improvement, .timeout = 600)
         sk_phantom_truth_free(a.t);
         sk_phantom_truth_free(b.t);
     }
-    printf("phantom seeds 1-%d: mean improvement %.1f %% (bar 20 +- 5 %%, not asserted)\n", ns,
-           100 * imp_sum / ns);
+    printf("phantom seeds 1-%d: mean improvement on the reference pair %.1f %% (bar 20 +- 5 %%, "
+           "not asserted on one pair)\n",
+           ns, 100 * imp_sum / ns);
 }
 
-Test(wrinkles_phantom, repeatability, .timeout = 600)
+/* Re-captures (sk_phantom_perturb 1000-1005: shift, rotation, scale,
+ * exposure, white balance, noise, JPEG) of each skin, before and after the
+ * planted improvement, the same six perturbations on both sides. The CV of
+ * the total length over the six "before" captures is the repeatability bar
+ * (asserted on seeds 1-2). The improvement is also read as the change of the
+ * mean over the six pairs: a single pair mixes the measurement's bias with
+ * the discrete events of one render (a faint stretch found in one photo and
+ * not in the other), which a ±5 % bar on one pair cannot separate from the
+ * 5 % re-capture CV allowed by the repeatability bar. */
+Test(wrinkles_phantom, recaptures, .timeout = 900)
 {
-    const int ns = ph_seeds(2);
+    const int ns = ph_seeds(4), nr = 6;
+    int met = 0;
     for (uint64_t seed = 1; seed <= (uint64_t)ns; seed++) {
-        sk_phantom_params p;
-        sk_phantom_params_default(&p);
-        p.seed = seed;
-        double mean, cv = ph_cv(&p, 6, "wrinkles.total_length", sk_wrinkles_measure, &mean);
-        printf("phantom seed %d: wrinkles.total_length over 6 re-captures: mean %.1f mm, CV %.1f "
-               "%% (bar 5 %%)\n",
-               (int)seed, mean, 100 * cv);
+        double sa = 0, sa2 = 0, sb = 0, planted = 0;
+        for (int i = 0; i < nr; i++) {
+            sk_phantom_params p;
+            sk_phantom_params_default(&p);
+            p.seed = seed;
+            sk_phantom_perturb(&p, 1000 + (uint64_t)i);
+            ph_run a, b;
+            ph_measure(&p, &a, sk_wrinkles_measure);
+            p.improvement = 0.2;
+            ph_measure(&p, &b, sk_wrinkles_measure);
+            double la = ph_val(&a, "wrinkles.total_length"),
+                   lb = ph_val(&b, "wrinkles.total_length");
+            sa += la;
+            sa2 += la * la;
+            sb += lb;
+            planted += (b.t->wrinkle_total_length - a.t->wrinkle_total_length) /
+                       a.t->wrinkle_total_length / nr;
+            sk_phantom_truth_free(a.t);
+            sk_phantom_truth_free(b.t);
+        }
+        double mean = sa / nr, cv = sqrt(fmax(0, sa2 / nr - mean * mean)) / mean;
+        double imp = sb / sa - 1;
+        int ok = fabs(imp - planted) <= 0.05;
+        met += ok;
+        printf(
+            "phantom seed %d: wrinkles.total_length over %d re-captures: mean %.1f mm, CV %.1f %% "
+            "(bar 5 %%); improvement 0.2 over the %d pairs: %.1f %% (planted %.1f %%, bar +-5 "
+            "%%)%s\n",
+            (int)seed, nr, mean, 100 * cv, nr, 100 * imp, 100 * planted, ok ? "" : " NOT MET");
         if (seed <= 2)
             cr_assert_leq(cv, 0.05, "seed %d", (int)seed);
+        if (seed <= 4)
+            cr_assert_leq(fabs(imp - planted), 0.05, "seed %d", (int)seed);
     }
+    printf("phantom seeds 1-%d: improvement over re-capture pairs within +-5 %% on %d\n", ns, met);
 }
