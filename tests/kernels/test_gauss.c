@@ -213,7 +213,7 @@ Test(gauss, pyramid_path_on_white_noise)
     double *ref = malloc(sizeof(double) * w * h);
     sk_test_fill_uniform(src, s, w, h, 0, 1, &r);
     sk_gauss_ws ws = {0};
-    const double sigmas[] = {SK_GAUSS_PYR_MIN_SIGMA + 0.01, 10.0, 12.0};
+    const double sigmas[] = {SK_GAUSS_PYR_MIN_SIGMA + 0.01, 16.0, 24.0};
     for (size_t i = 0; i < 3; i++)
         for (int o = 0; o < 3; o++) {
             int ox = o == 1 ? 1 : o, oy = o == 1 ? 1 : 2 - o;
