@@ -21,6 +21,11 @@
  * relief energy is well below its surround count too when the shading at
  * their centre agrees.
  *
+ * Cost: the local means, the chroma and the relief energy are smooth, and
+ * the scales are 0.46-2.1 mm, so they run on grids 2x and 4x coarser than
+ * the working grid; each scale is one smoothed plane, cascaded from the one
+ * before, with the derivative along v by central differences.
+ *
  * Severity: the sum over scars of a volume, V = 8 pi sigma*^2 r* / k, from
  * the response r* at the scale sigma* where it peaks (refined by a parabola
  * in log sigma), less the pull of picking a maximum. V is linear in depth.
@@ -40,7 +45,7 @@
 #define SC_MAX_PEAKS 4096
 
 typedef struct sc_peak {
-    int x, y, k; /* working px, scale index */
+    int x, y, k; /* px of the 2x grid, scale index */
     float r;     /* response, mm units */
 } sc_peak;
 
@@ -72,12 +77,15 @@ typedef struct sc_params {
     double q_hi, q_lo; /* relief-loss region: Q below q_hi with a minimum below q_lo */
     double q_area_mm2; /* smallest relief-loss region */
     double q_sigma_mm, q_vol_mm3; /* its shading: broad (sigma*) and a volume */
+    double q_sigma_ramp, q_vol_ramp; /* half-widths of their weight ramps */
     double pig_mm;    /* chroma smoothing before the pigment fit, mm; 0: no fit */
     double max_da;    /* a* rise near a scar (redness patches are above) */
     double max_sigma_mm; /* broadest shading peak counted from P */
     double light_conf;   /* below it the light is taken from the scar-scale axis */
     double light_axis_mm;
     double r_high;    /* peak threshold of r (mm units: k D / 4 for a Gaussian pit) */
+    double r_ramp;    /* half-width of the ramp of a peak's weight about r_high */
+    double el_ramp;   /* half-width of the ramp of its weight about min_elongation */
     double min_elong; /* weaker / stronger curvature of a peak (wrinkles are lines) */
     double margin_mm;
 } sc_params;
@@ -103,12 +111,16 @@ static void sc_params_read(const sk_params_t *p, sc_params *o)
     o->q_area_mm2 = sk_params_get(p, "scars.relief_area_mm2", 1.0);
     o->q_sigma_mm = sk_params_get(p, "scars.relief_sigma_mm", 0.7);
     o->q_vol_mm3 = sk_params_get(p, "scars.relief_volume_mm3", 0.15);
+    o->q_sigma_ramp = sk_params_get(p, "scars.relief_sigma_ramp_mm", 0.0);
+    o->q_vol_ramp = sk_params_get(p, "scars.relief_volume_ramp_mm3", 0.0);
     o->pig_mm = sk_params_get(p, "scars.pigment_mm", 0.5);
     o->max_da = sk_params_get(p, "scars.max_da", 3.3);
     o->max_sigma_mm = sk_params_get(p, "scars.max_sigma_mm", 1.5);
     o->light_conf = sk_params_get(p, "scars.light_min_conf", 0.03);
     o->light_axis_mm = sk_params_get(p, "scars.light_axis_mm", 0.5);
     o->r_high = sk_params_get(p, "scars.r_high", 0.022);
+    o->r_ramp = sk_params_get(p, "scars.r_ramp", 0.0);
+    o->el_ramp = sk_params_get(p, "scars.elongation_ramp", 0.0);
     o->spot_mm = sk_params_get(p, "scars.spot_search_mm", 0.75);
     o->min_elong = sk_params_get(p, "scars.min_elongation", 0.35);
     o->margin_mm = sk_params_get(p, "scars.edge_margin_mm", 1.0);
@@ -125,33 +137,146 @@ static int sc_emit(sk_metric_set_t *out, double count, double area_pct, double s
     return SK_OK;
 }
 
-/* dst = G_sigma * src normalised by the mask: G(m x) / G(m), 0 off the mask.
- * den holds G(m): computed when *den_ready is 0 (then set), reused after
- * for the same mask and sigma. With full = 1 (every pixel is skin) the
- * plain Gaussian is enough. */
-static int sc_masked_mean(const float *src, const float *m, float *num, float *den, float *dst,
-                          size_t st, int w, int h, double sigma, sk_gauss_ws *g, int full,
-                          int *den_ready)
+static void sc_release_gauss(void *p) { sk_gauss_ws_free(p); }
+
+/* Variances (px^2 of the finer grid, per axis) the grid changes add: the
+ * 2x2 mean (two taps 1/2) and the 2x bilinear interpolation (taps 1/4, 3/4
+ * on average over both phases, 0.1875 coarse px^2). Smoothing done on a
+ * coarser grid is reduced by them. */
+#define SC_VAR_DOWN 0.25
+#define SC_VAR_UP 0.75
+
+/* r = cx (f(x+1) - f(x-1)) + cy (f(y+1) - f(y-1)), one-sided at the edges. */
+static void sc_dir_diff(const float *f, size_t st, int w, int h, float cx, float cy, float *r)
 {
-    if (full)
-        return sk_filter_gauss(src, st, dst, st, w, h, sigma, 0, 0, g);
-    for (int y = 0; y < h; y++)
-        for (int x = 0; x < w; x++)
-            num[(size_t)y * st + x] = src[(size_t)y * st + x] * m[(size_t)y * st + x];
-    int rc;
-    if ((rc = sk_filter_gauss(num, st, num, st, w, h, sigma, 0, 0, g)) < 0)
-        return rc;
-    if (!*den_ready) {
-        if ((rc = sk_filter_gauss(m, st, den, st, w, h, sigma, 0, 0, g)) < 0)
-            return rc;
-        *den_ready = 1;
+    for (int y = 0; y < h; y++) {
+        const float *restrict u = f + (size_t)(y > 0 ? y - 1 : 0) * st;
+        const float *restrict m = f + (size_t)y * st;
+        const float *restrict d = f + (size_t)(y < h - 1 ? y + 1 : h - 1) * st;
+        float *restrict o = r + (size_t)y * st;
+        o[0] = cx * (m[1] - m[0]) + cy * (d[0] - u[0]);
+        for (int x = 1; x < w - 1; x++)
+            o[x] = cx * (m[x + 1] - m[x - 1]) + cy * (d[x] - u[x]);
+        o[w - 1] = cx * (m[w - 1] - m[w - 2]) + cy * (d[w - 1] - u[w - 1]);
     }
-    for (int y = 0; y < h; y++)
-        for (int x = 0; x < w; x++) {
-            size_t o = (size_t)y * st + x;
-            dst[o] = den[o] > 1e-3f ? num[o] / den[o] : 0.0f;
+}
+
+/* Peaks are scanned from this fraction of r_high: refinement between
+ * samples can lift them over it. */
+#define SC_REFINE_MARGIN 0.9
+
+/* The maximum near sample o of a plane: a parabola through three samples
+ * along x and along y, its vertex kept within half a sample. */
+static double sc_refine(const float *R, size_t st, size_t o)
+{
+    double b = R[o], v = b;
+    const double ax[2] = {R[o - 1], R[o - st]}, cx[2] = {R[o + 1], R[o + st]};
+    for (int i = 0; i < 2; i++) {
+        double den = ax[i] - 2 * b + cx[i];
+        if (den < 0) {
+            double t = fmax(-0.5, fmin(0.5, 0.5 * (ax[i] - cx[i]) / den));
+            v -= 0.25 * (ax[i] - cx[i]) * t;
         }
-    return SK_OK;
+    }
+    return v;
+}
+
+/* 0 below r0 - h, 1 above r0 + h, a smooth step between (h = 0: a step). */
+static double sc_ramp(double r, double r0, double h)
+{
+    if (!(h > 0))
+        return r >= r0 ? 1.0 : 0.0;
+    double t = (r - (r0 - h)) / (2 * h);
+    if (t <= 0)
+        return 0;
+    if (t >= 1)
+        return 1;
+    return t * t * (3 - 2 * t);
+}
+
+#define SC_NOISE_SAMPLES 100000
+
+/* Robust sigma (1.4826 MAD) of src over the mask (> 0.5), from at most about
+ * SC_NOISE_SAMPLES pixels on a regular lattice; buf holds that many floats
+ * (plus a margin). n_mask: pixels in the mask. */
+static double sc_noise(const float *src, size_t st, const float *m, int w, int h, double n_mask,
+                       float *buf)
+{
+    int step = (int)ceil(sqrt(n_mask / SC_NOISE_SAMPLES));
+    if (step < 1)
+        step = 1;
+    size_t n = 0;
+    for (int y = step / 2; y < h; y += step)
+        for (int x = step / 2; x < w && n < SC_NOISE_SAMPLES + 1024; x += step)
+            if (m[(size_t)y * st + x] > 0.5f)
+                buf[n++] = src[(size_t)y * st + x];
+    if (n == 0)
+        return 0;
+    float med = sk_select_kth(buf, n, n / 2);
+    for (size_t i = 0; i < n; i++)
+        buf[i] = fabsf(buf[i] - med);
+    return 1.4826 * sk_select_kth(buf, n, n / 2);
+}
+
+/* out (2x grid w1 x h1, stride s1) = mean of X (same grid) with weights Mk
+ * (NULL: every pixel, full = 1) in a Gaussian window of sigma (2x px),
+ * computed on the 4x grid (planes c2, d2) and interpolated back. out may be
+ * X. */
+static int sc_coarse_mean1(float *X, const float *Mk, size_t s1, int w1, int h1, double sigma,
+                           float *out, float *c2, float *d2, size_t s2, sk_gauss_ws *g, int full,
+                           void *us)
+{
+    const int w2 = (w1 + 1) / 2, h2 = (h1 + 1) / 2;
+    const double sc = sqrt(fmax(1.0, sigma * sigma - SC_VAR_DOWN - SC_VAR_UP)) / 2;
+    int rc;
+    if (full || !Mk) {
+        if ((rc = sk_geom_downsample2(X, s1, w1, h1, c2, s2)) < 0 ||
+            (rc = sk_filter_gauss(c2, s2, c2, s2, w2, h2, sc, 0, 0, g)) < 0)
+            return rc;
+    } else {
+        for (size_t o = 0; o < s1 * (size_t)h1; o++)
+            out[o] = X[o] * Mk[o];
+        if ((rc = sk_geom_downsample2(out, s1, w1, h1, c2, s2)) < 0 ||
+            (rc = sk_geom_downsample2(Mk, s1, w1, h1, d2, s2)) < 0 ||
+            (rc = sk_filter_gauss(c2, s2, c2, s2, w2, h2, sc, 0, 0, g)) < 0 ||
+            (rc = sk_filter_gauss(d2, s2, d2, s2, w2, h2, sc, 0, 0, g)) < 0)
+            return rc;
+        for (size_t o = 0; o < s2 * (size_t)h2; o++)
+            c2[o] = d2[o] > 1e-3f ? c2[o] / d2[o] : 0.0f;
+    }
+    return sk_geom_resize(c2, s2, w2, h2, out, s1, w1, h1, SK_RESIZE_BILINEAR, us);
+}
+
+/* out (working grid) = mean of X with weights M in a Gaussian window of
+ * sigma (working px), computed on the 4x grid and interpolated back.
+ * c1, d1: 2x scratch planes; c2, d2: 4x. out may not be X. */
+static int sc_coarse_mean(const float *X, const float *M, size_t st, int w, int h, double sigma,
+                          float *c1, float *d1, size_t s1, float *c2, float *d2, size_t s2,
+                          float *out, sk_gauss_ws *g, int full, void *us)
+{
+    const int w1 = (w + 1) / 2, h1 = (h + 1) / 2, w2 = (w1 + 1) / 2, h2 = (h1 + 1) / 2;
+    const double sc =
+        sqrt(fmax(1.0, sigma * sigma - SC_VAR_DOWN - 4 * SC_VAR_DOWN - 4 * SC_VAR_UP)) / 4;
+    int rc;
+    if (full) {
+        if ((rc = sk_geom_downsample2(X, st, w, h, c1, s1)) < 0 ||
+            (rc = sk_geom_downsample2(c1, s1, w1, h1, c2, s2)) < 0 ||
+            (rc = sk_filter_gauss(c2, s2, c2, s2, w2, h2, sc, 0, 0, g)) < 0)
+            return rc;
+    } else {
+        for (size_t o = 0; o < st * (size_t)h; o++)
+            out[o] = X[o] * M[o];
+        if ((rc = sk_geom_downsample2(out, st, w, h, c1, s1)) < 0 ||
+            (rc = sk_geom_downsample2(c1, s1, w1, h1, c2, s2)) < 0 ||
+            (rc = sk_geom_downsample2(M, st, w, h, d1, s1)) < 0 ||
+            (rc = sk_geom_downsample2(d1, s1, w1, h1, d2, s2)) < 0 ||
+            (rc = sk_filter_gauss(c2, s2, c2, s2, w2, h2, sc, 0, 0, g)) < 0 ||
+            (rc = sk_filter_gauss(d2, s2, d2, s2, w2, h2, sc, 0, 0, g)) < 0)
+            return rc;
+        for (size_t o = 0; o < s2 * (size_t)h2; o++)
+            c2[o] = d2[o] > 1e-3f ? c2[o] / d2[o] : 0.0f;
+    }
+    return sk_geom_resize(c2, s2, w2, h2, out, st, w, h, SK_RESIZE_BILINEAR, us);
 }
 
 /* -sigma^2 d_v (G_sigma * f) at the point (cx, cy), per px: the sum of
@@ -257,146 +382,236 @@ int sk_scars_measure(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, sk_metric_set
         P.nscales = SC_MAX_SCALES;
     int rc;
 
-    /* Working grid: an integer area reduction to about P.work mm/px. */
+    /* Working grid: an integer area reduction to about P.work mm/px. Two
+     * coarser grids (2x, 4x) carry what is smooth: local means, chroma,
+     * relief energy, the broad scales. */
     const int f = sk_pskin_factor(p, P.work);
     const double q = p * f;
     const int w = (ctx->w + f - 1) / f, h = (ctx->h + f - 1) / f;
     if (w < 16 || h < 16)
         return sc_emit(out, NAN, NAN, NAN, "image too small for scars");
-    size_t st, sm;
-    float *mf = sk_models_ws_plane(ws, "scars.maskf", ctx->w, ctx->h, &sm);
+    const int w1 = (w + 1) / 2, h1 = (h + 1) / 2, w2 = (w1 + 1) / 2, h2 = (h1 + 1) / 2;
+    size_t st, st1, st2, sm_dummy = 0;
     float *L = sk_models_ws_plane(ws, "scars.L", w, h, &st);
-    float *A = sk_models_ws_plane(ws, "scars.A", w, h, &st);
-    float *B = sk_models_ws_plane(ws, "scars.B", w, h, &st);
     float *M = sk_models_ws_plane(ws, "scars.M", w, h, &st);
     float *inner = sk_models_ws_plane(ws, "scars.inner", w, h, &st);
     float *t1 = sk_models_ws_plane(ws, "scars.t1", w, h, &st);
     float *t2 = sk_models_ws_plane(ws, "scars.t2", w, h, &st);
     float *S = sk_models_ws_plane(ws, "scars.S", w, h, &st);
     float *gx = sk_models_ws_plane(ws, "scars.gx", w, h, &st);
-    float *gy = sk_models_ws_plane(ws, "scars.gy", w, h, &st);
-    float *Pm = sk_models_ws_plane(ws, "scars.P", w, h, &st);
-    float *Ps = sk_models_ws_plane(ws, "scars.Ps", w, h, &st);
+    float *Pm = sk_models_ws_plane(ws, "scars.P", w1, h1, &st1);
+    float *Ps = sk_models_ws_plane(ws, "scars.Ps", w1, h1, &st1);
+    float *in1 = sk_models_ws_plane(ws, "scars.inner1", w1, h1, &st1);
+    float *Qr = sk_models_ws_plane(ws, "scars.Q", w, h, &st);
+    float *A1 = sk_models_ws_plane(ws, "scars.A1", w1, h1, &st1);
+    float *B1 = sk_models_ws_plane(ws, "scars.B1", w1, h1, &st1);
+    float *c1 = sk_models_ws_plane(ws, "scars.c1", w1, h1, &st1);
+    float *d1 = sk_models_ws_plane(ws, "scars.d1", w1, h1, &st1);
+    float *e1 = sk_models_ws_plane(ws, "scars.e1", w1, h1, &st1);
+    float *c2 = sk_models_ws_plane(ws, "scars.c2", w2, h2, &st2);
+    float *d2 = sk_models_ws_plane(ws, "scars.d2", w2, h2, &st2);
     float *Rk[SC_MAX_SCALES];
     for (int k = 0; k < SC_MAX_SCALES; k++) {
         char key[32];
         snprintf(key, sizeof key, "scars.R%d", k);
-        Rk[k] = k < P.nscales ? sk_models_ws_plane(ws, key, w, h, &st) : NULL;
+        Rk[k] = k < P.nscales ? sk_models_ws_plane(ws, key, w1, h1, &st1) : NULL;
         if (k < P.nscales && !Rk[k])
             return SK_ERR_NOMEM;
     }
-    float *Qr = sk_models_ws_plane(ws, "scars.Q", w, h, &st);
+    const int divisible = ctx->w % f == 0 && ctx->h % f == 0;
+    float *mf = divisible ? NULL : sk_models_ws_plane(ws, "scars.maskf", ctx->w, ctx->h, &sm_dummy);
     void *scr = sk_models_ws_bytes(ws, "scars.rs_ws", sk_pskin_reduce_scratch(ctx->w, ctx->h, f));
-    if (!mf || !L || !A || !B || !M || !inner || !t1 || !t2 || !S || !gx || !gy || !Pm || !Ps ||
-        !Qr || !scr)
-        return SK_ERR_NOMEM;
-    sk_feat_mask_to_float(ctx->skin, ctx->mask_stride, ctx->w, ctx->h, mf, sm);
-    if ((rc = sk_pskin_reduce(ctx->L, ctx->stride, ctx->w, ctx->h, f, L, st, scr)) < 0 ||
-        (rc = sk_pskin_reduce(ctx->A, ctx->stride, ctx->w, ctx->h, f, A, st, scr)) < 0 ||
-        (rc = sk_pskin_reduce(ctx->B, ctx->stride, ctx->w, ctx->h, f, B, st, scr)) < 0 ||
-        (rc = sk_pskin_reduce(mf, sm, ctx->w, ctx->h, f, M, st, scr)) < 0)
-        return rc;
-    for (int y = 0; y < h; y++)
-        for (int x = 0; x < w; x++)
-            M[(size_t)y * st + x] = M[(size_t)y * st + x] > 0.99f ? 1.0f : 0.0f;
-    int margin = (int)ceil(fmax(P.margin_mm / q, 2.0));
-    double inner_n = sk_feat_erode(ws, "scars.erode_ws", M, st, w, h, margin, inner, st);
-    if (inner_n < 0)
-        return (int)inner_n;
-    if (inner_n * q * q < 100.0)
-        return sc_emit(out, NAN, NAN, NAN, "too little skin for scars (under 1 cm2)");
-
-    sk_gauss_ws g;
-    if ((rc = sk_gauss_ws_init(&g, w, h)) < 0)
-        return rc;
-
-    /* s = relative luminance about a masked local mean: dY / Y = 3 dL* /
-     * (L* + 16) for CIELAB's cube root. a*, b* about their local means. */
-    const double sb = fmin(P.bg_mm / q, 48.0);
+    void *us = sk_models_ws_bytes(
+        ws, "scars.up_ws",
+        sk_geom_resize_scratch_size(w2, h2, w, h, SK_RESIZE_BILINEAR) +
+            sk_geom_resize_scratch_size(w1, h1, w, h, SK_RESIZE_BILINEAR) +
+            sk_geom_resize_scratch_size(w2, h2, w1, h1, SK_RESIZE_BILINEAR) + 64);
+    sk_gauss_ws *g = sk_models_ws_object(ws, "scars.gauss", sizeof(sk_gauss_ws), sc_release_gauss);
+    float *nbuf = sk_models_ws_bytes(ws, "scars.noise", (SC_NOISE_SAMPLES + 1024) * sizeof(float));
+    float *A = t1, *B = t2; /* a*, b* at the working grid until the chroma is on the 2x grid */
+    if (!L || !M || !inner || !t1 || !t2 || !S || !gx || !Pm || !Ps || !in1 || !Qr || !A1 || !B1 ||
+        !c1 || !d1 || !e1 || !c2 || !d2 || (!divisible && !mf) || !scr || !us || !g || !nbuf)
+        return sk_error_status() ? sk_error_status() : SK_ERR_NOMEM;
+    if (divisible) {
+        /* f x f means (the 2x2 kernel when f is 2); a working pixel is skin
+         * when its whole block is */
+        if (f == 2) {
+            if ((rc = sk_geom_downsample2(ctx->L, ctx->stride, ctx->w, ctx->h, L, st)) < 0 ||
+                (rc = sk_geom_downsample2(ctx->A, ctx->stride, ctx->w, ctx->h, A, st)) < 0 ||
+                (rc = sk_geom_downsample2(ctx->B, ctx->stride, ctx->w, ctx->h, B, st)) < 0)
+                return rc;
+        } else {
+            const float inv = 1.0f / (float)(f * f);
+            for (int y = 0; y < h; y++) {
+                float *lr = L + (size_t)y * st, *ar = A + (size_t)y * st, *br = B + (size_t)y * st;
+                for (int x = 0; x < w; x++)
+                    lr[x] = ar[x] = br[x] = 0.0f;
+                for (int j = 0; j < f; j++) {
+                    const size_t so = (size_t)(y * f + j) * ctx->stride;
+                    const float *ls = ctx->L + so, *as = ctx->A + so, *bs = ctx->B + so;
+                    for (int x = 0; x < w; x++)
+                        for (int i = 0; i < f; i++) {
+                            lr[x] += ls[x * f + i];
+                            ar[x] += as[x * f + i];
+                            br[x] += bs[x * f + i];
+                        }
+                }
+                for (int x = 0; x < w; x++)
+                    lr[x] *= inv, ar[x] *= inv, br[x] *= inv;
+            }
+        }
+        const int all_skin = ctx->skin_pixels >= (double)ctx->w * ctx->h;
+        for (int y = 0; y < h; y++) {
+            float *mr = M + (size_t)y * st;
+            for (int x = 0; x < w; x++)
+                mr[x] = 1.0f;
+            for (int j = 0; j < f && !all_skin; j++) {
+                const uint8_t *ms = ctx->skin + (size_t)(y * f + j) * ctx->mask_stride;
+                for (int x = 0; x < w; x++) {
+                    int all = 1;
+                    for (int i = 0; i < f; i++)
+                        all &= ms[x * f + i] != 0;
+                    mr[x] = all ? mr[x] : 0.0f;
+                }
+            }
+        }
+    } else {
+        sk_feat_mask_to_float(ctx->skin, ctx->mask_stride, ctx->w, ctx->h, mf, sm_dummy);
+        if ((rc = sk_pskin_reduce(ctx->L, ctx->stride, ctx->w, ctx->h, f, L, st, scr)) < 0 ||
+            (rc = sk_pskin_reduce(ctx->A, ctx->stride, ctx->w, ctx->h, f, A, st, scr)) < 0 ||
+            (rc = sk_pskin_reduce(ctx->B, ctx->stride, ctx->w, ctx->h, f, B, st, scr)) < 0 ||
+            (rc = sk_pskin_reduce(mf, sm_dummy, ctx->w, ctx->h, f, M, st, scr)) < 0)
+            return rc;
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+                M[(size_t)y * st + x] = M[(size_t)y * st + x] > 0.99f ? 1.0f : 0.0f;
+    }
     double msum = 0;
     for (int y = 0; y < h; y++)
         for (int x = 0; x < w; x++)
             msum += M[(size_t)y * st + x];
     const int full = msum >= (double)w * h;
-    int den_bg = 0, den_sur = 0;
-    if ((rc = sc_masked_mean(L, M, t1, t2, S, st, w, h, sb, &g, full, &den_bg)) < 0)
-        goto done;
+    int margin = (int)ceil(fmax(P.margin_mm / q, 2.0));
+    double inner_n;
+    if (full) {
+        /* the erosion of a full mask is the frame */
+        inner_n = 0;
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++) {
+                float v = y >= margin && y < h - margin && x >= margin && x < w - margin;
+                inner[(size_t)y * st + x] = v;
+                inner_n += v;
+            }
+    } else {
+        inner_n = sk_feat_erode(ws, "scars.erode_ws", M, st, w, h, margin, inner, st);
+    }
+    if (inner_n < 0)
+        return (int)inner_n;
+    if (inner_n * q * q < 100.0)
+        return sc_emit(out, NAN, NAN, NAN, "too little skin for scars (under 1 cm2)");
+
+    /* s = relative luminance about a masked local mean: dY / Y = 3 dL* /
+     * (L* + 16) for CIELAB's cube root. a*, b* about their local means. */
+    const double sb = fmin(P.bg_mm / q, 48.0);
+    if ((rc = sc_coarse_mean(L, M, st, w, h, sb, c1, d1, st1, c2, d2, st2, S, g, full, us)) < 0)
+        return rc;
+    /* gx: the local mean of L* + 16 */
     for (int y = 0; y < h; y++)
         for (int x = 0; x < w; x++) {
             size_t o = (size_t)y * st + x;
-            gx[o] = L[o] + 16.0f;
-            gy[o] = S[o] + 16.0f;
-            L[o] = M[o] > 0 ? (float)(3.0 * (L[o] - S[o]) / (S[o] + 16.0)) : 0.0f;
+            gx[o] = S[o] + 16.0f;
+            float l16 = L[o] > -15.0f ? L[o] + 16.0f : 1.0f;
+            L[o] = M[o] > 0 ? 3.0f * (L[o] - S[o]) / (S[o] + 16.0f) : 0.0f;
+            /* Chromaticity: uniform scaling of linear RGB (shading,
+             * exposure) scales L* + 16, a* and b* alike (cube root), so
+             * a* / (L* + 16) and b* / (L* + 16) do not see the shading. */
+            A[o] = M[o] > 0 ? A[o] / l16 : 0.0f;
+            B[o] = M[o] > 0 ? B[o] / l16 : 0.0f;
         }
-    /* Chromaticity: uniform scaling of linear RGB (shading, exposure)
-     * scales L* + 16, a* and b* alike (cube root), so a* / (L* + 16) and
-     * b* / (L* + 16) do not see the shading. Their deviations about the
-     * local mean, times the mean L* + 16, are in a*, b* units. gx keeps
-     * L* + 16, gy the local mean of L* + 16. */
-    for (size_t o = 0; o < st * (size_t)h; o++) {
-        A[o] = M[o] > 0 ? A[o] / fmaxf(gx[o], 1.0f) : 0.0f;
-        B[o] = M[o] > 0 ? B[o] / fmaxf(gx[o], 1.0f) : 0.0f;
+    /* Chroma on the 2x grid: JPEG keeps it at half resolution anyway, and
+     * it is smoothed by pigment_mm before use. Deviations about the local
+     * mean, times the mean L* + 16, are in a*, b* units. */
+    {
+        float *Mc = e1;
+        if ((rc = sk_geom_downsample2(A, st, w, h, A1, st1)) < 0 ||
+            (rc = sk_geom_downsample2(B, st, w, h, B1, st1)) < 0 ||
+            (rc = sk_geom_downsample2(gx, st, w, h, c1, st1)) < 0 ||
+            (!full && (rc = sk_geom_downsample2(M, st, w, h, Mc, st1)) < 0))
+            return rc;
+        const double s1 = 0.5 * sb;
+        for (int pass = 0; pass < 2; pass++) {
+            float *X = pass ? B1 : A1;
+            if ((rc = sc_coarse_mean1(X, Mc, st1, w1, h1, s1, d1, c2, d2, st2, g, full, us)) < 0)
+                return rc;
+            const double sp = sqrt(fmax(0.36, P.pig_mm / q * (P.pig_mm / q) - 0.25 - 0.75)) / 2;
+            for (size_t o = 0; o < st1 * (size_t)h1; o++)
+                X[o] = full || Mc[o] > 0.5f ? (X[o] - d1[o]) * c1[o] : 0.0f;
+            if (P.pig_mm > 0 && (rc = sk_filter_gauss(X, st1, X, st1, w1, h1, fmax(0.5, sp), 0, 0, g)) < 0)
+                return rc;
+        }
     }
-    if ((rc = sc_masked_mean(A, M, t1, t2, S, st, w, h, sb, &g, full, &den_bg)) < 0)
-        goto done;
-    for (size_t o = 0; o < st * (size_t)h; o++)
-        A[o] = M[o] > 0 ? (A[o] - S[o]) * gy[o] : 0.0f;
-    if ((rc = sc_masked_mean(B, M, t1, t2, S, st, w, h, sb, &g, full, &den_bg)) < 0)
-        goto done;
-    for (size_t o = 0; o < st * (size_t)h; o++)
-        B[o] = M[o] > 0 ? (B[o] - S[o]) * gy[o] : 0.0f;
     /* L now holds s. Pigment out of the shading: melanin and haemoglobin
      * move a* and b* with L*, Lambertian shading does not; regress s on
-     * (a', b') over the skin and keep the residual in S. */
+     * (a', b') over the skin and keep the residual in S. A, B: the 2x chroma
+     * interpolated to the working grid. */
     if (P.pig_mm > 0) {
-        /* chroma is smoothed first: JPEG keeps it at half resolution in
-         * 8 x 8 blocks, and those blocks must not be written into s */
-        if ((rc = sk_filter_gauss(A, st, A, st, w, h, fmax(0.6, P.pig_mm / q), 0, 0, &g)) < 0 ||
-            (rc = sk_filter_gauss(B, st, B, st, w, h, fmax(0.6, P.pig_mm / q), 0, 0, &g)) < 0)
-            goto done;
+        /* the fit on the 2x grid (the chroma is smooth), the fitted pigment
+         * part interpolated back once */
+        float *s1 = d1, *m1 = e1;
+        if ((rc = sk_geom_downsample2(L, st, w, h, s1, st1)) < 0 ||
+            (rc = sk_geom_downsample2(inner, st, w, h, m1, st1)) < 0)
+            return rc;
         double saa = 0, sab = 0, sbb = 0, ssa = 0, ssb = 0;
-        for (int y = 0; y < h; y++)
-            for (int x = 0; x < w; x++) {
-                size_t o = (size_t)y * st + x;
-                if (inner[o] <= 0)
+        for (int y = 0; y < h1; y++)
+            for (int x = 0; x < w1; x++) {
+                size_t o = (size_t)y * st1 + x;
+                if (m1[o] < 0.99f)
                     continue;
-                double a = A[o], b = B[o], s = L[o];
-                saa += a * a, sab += a * b, sbb += b * b, ssa += s * a, ssb += s * b;
+                double a = A1[o], b = B1[o], sv = s1[o];
+                saa += a * a, sab += a * b, sbb += b * b, ssa += sv * a, ssb += sv * b;
             }
         double det2 = saa * sbb - sab * sab, ca = 0, cb = 0;
         if (det2 > 1e-12 * (saa * sbb + 1e-30)) {
             ca = (ssa * sbb - ssb * sab) / det2;
             cb = (ssb * saa - ssa * sab) / det2;
         }
+        const float fa = (float)ca, fb = (float)cb;
+        for (size_t o = 0; o < st1 * (size_t)h1; o++)
+            s1[o] = fa * A1[o] + fb * B1[o];
+        if ((rc = sk_geom_resize(s1, st1, w1, h1, S, st, w, h, SK_RESIZE_BILINEAR, us)) < 0)
+            return rc;
         for (size_t o = 0; o < st * (size_t)h; o++)
-            S[o] = (float)(L[o] - ca * A[o] - cb * B[o]);
+            S[o] = L[o] - S[o];
     } else {
         memcpy(S, L, sizeof(float) * st * (size_t)h);
     }
 
     /* Light direction: where the fine-scale s is a valley (Laplacian > 0),
-     * its gradient points away from the light (the far wall is lit). */
+     * its gradient points away from the light (the far wall is lit). One
+     * smoothed plane, differences for the gradient and the Laplacian (the
+     * smoothing less the variance a central difference adds). */
     double vx = 0, vy = 0, conf = 0;
     {
         double sl = fmax(0.7, P.light_mm / q);
-        if ((rc = sk_filter_gauss(S, st, gx, st, w, h, sl, 1, 0, &g)) < 0 ||
-            (rc = sk_filter_gauss(S, st, gy, st, w, h, sl, 0, 1, &g)) < 0 ||
-            (rc = sk_filter_gauss(S, st, t1, st, w, h, sl, 2, 0, &g)) < 0 ||
-            (rc = sk_filter_gauss(S, st, t2, st, w, h, sl, 0, 2, &g)) < 0)
-            goto done;
+        if ((rc = sk_filter_gauss(S, st, t1, st, w, h, sqrt(sl * sl - 1.0 / 3.0), 0, 0, g)) < 0)
+            return rc;
         double sx = 0, sy = 0, sa = 0;
-        for (int y = 0; y < h; y++)
-            for (int x = 0; x < w; x++) {
-                size_t o = (size_t)y * st + x;
-                if (inner[o] <= 0)
-                    continue;
-                double lap = t1[o] + t2[o];
-                if (lap <= 0)
-                    continue;
-                sx += lap * gx[o];
-                sy += lap * gy[o];
-                sa += lap * sqrt((double)gx[o] * gx[o] + (double)gy[o] * gy[o]);
+        for (int y = 1; y < h - 1; y++) {
+            const float *restrict u = t1 + (size_t)(y - 1) * st, *restrict m = t1 + (size_t)y * st,
+                                  *restrict d = t1 + (size_t)(y + 1) * st,
+                                  *restrict in = inner + (size_t)y * st;
+            float rx = 0, ry = 0, ra = 0; /* per row, then summed in double */
+            for (int x = 1; x < w - 1; x++) {
+                float lap = m[x - 1] + m[x + 1] + u[x] + d[x] - 4 * m[x];
+                /* max(lap, 0) without a branch: its sign is a coin toss */
+                float wgt = 0.5f * (lap + fabsf(lap)) * in[x];
+                float ax = 0.5f * (m[x + 1] - m[x - 1]), ay = 0.5f * (d[x] - u[x]);
+                rx += wgt * ax;
+                ry += wgt * ay;
+                ra += wgt * sqrtf(ax * ax + ay * ay);
             }
+            sx += rx, sy += ry, sa += ra;
+        }
         double n = hypot(sx, sy);
         if (n > 0) {
             vx = -sx / n;
@@ -408,17 +623,20 @@ int sk_scars_measure(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, sk_metric_set
              * its pits): the axis along which the shading varies most at
              * the scar scale (the dipole of each depression lies along the
              * light), signed by the fine-scale estimate. */
-            double st2 = fmax(0.7, P.light_axis_mm / q), jxx = 0, jxy = 0, jyy = 0;
-            if ((rc = sk_filter_gauss(S, st, gx, st, w, h, st2, 1, 0, &g)) < 0 ||
-                (rc = sk_filter_gauss(S, st, gy, st, w, h, st2, 0, 1, &g)) < 0)
-                goto done;
-            for (int y = 0; y < h; y++)
-                for (int x = 0; x < w; x++) {
-                    size_t o = (size_t)y * st + x;
-                    if (inner[o] <= 0)
+            double st2s = fmax(0.7, P.light_axis_mm / q), jxx = 0, jxy = 0, jyy = 0;
+            if ((rc = sk_filter_gauss(S, st, t1, st, w, h, sqrt(st2s * st2s - 1.0 / 3.0), 0, 0,
+                                      g)) < 0)
+                return rc;
+            for (int y = 1; y < h - 1; y++) {
+                const float *u = t1 + (size_t)(y - 1) * st, *m = t1 + (size_t)y * st,
+                            *d = t1 + (size_t)(y + 1) * st, *in = inner + (size_t)y * st;
+                for (int x = 1; x < w - 1; x++) {
+                    if (in[x] <= 0)
                         continue;
-                    jxx += gx[o] * gx[o], jxy += gx[o] * gy[o], jyy += gy[o] * gy[o];
+                    double ax = 0.5 * (m[x + 1] - m[x - 1]), ay = 0.5 * (d[x] - u[x]);
+                    jxx += ax * ax, jxy += ax * ay, jyy += ay * ay;
                 }
+            }
             double th = 0.5 * atan2(2 * jxy, jxx - jyy);
             double ux = cos(th), uy = sin(th);
             if (ux * vx + uy * vy < 0)
@@ -434,95 +652,130 @@ int sk_scars_measure(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, sk_metric_set
         sig[k] = fmax(0.8, 0.35 * d / q);
     }
     double rnoise[SC_MAX_SCALES] = {0}; /* robust sigma of r per scale, mm units */
-    for (size_t o = 0; o < st * (size_t)h; o++)
-        Pm[o] = -1e30f, Ps[o] = 0;
-    for (int k = 0; k < P.nscales; k++) {
-        if ((rc = sk_filter_gauss(S, st, gx, st, w, h, sig[k], 1, 0, &g)) < 0 ||
-            (rc = sk_filter_gauss(S, st, gy, st, w, h, sig[k], 0, 1, &g)) < 0)
-            goto done;
-        /* raw response in mm units: r = -sigma^2 d_v (G_sigma * s), sigma
-         * in mm and the derivative per mm (sigma_px^2 q^2 / q); for a
-         * Gaussian pit of depth D it peaks at k D / 4, so a threshold on r
-         * is a threshold on depth, the same in every capture */
-        const float rs = (float)(sig[k] * sig[k] * q);
-        for (size_t o = 0; o < st * (size_t)h; o++)
-            Rk[k][o] = -rs * (float)(vx * gx[o] + vy * gy[o]);
-        double med = 0, mad = 0;
-        if ((rc = sk_stats_masked_median_mad(Rk[k], st * 4, inner, st * 4, w, h / 4, &med,
-                                             &mad)) < 0)
-            goto done;
-        rnoise[k] = 1.4826 * mad;
-        for (size_t o = 0; o < st * (size_t)h; o++)
-            if (Rk[k][o] > Pm[o])
-                Pm[o] = Rk[k][o], Ps[o] = (float)k;
-    }
-    /* Fine relief energy relative to its surround. */
+    /* The responses live on the 2x grid (0.16 mm/px): the narrowest scale
+     * is 2.8 of its px, and peak values are refined between samples. One
+     * smoothed plane per scale, cascaded (G_b * G_a = G_sqrt(a^2 + b^2)),
+     * and the derivative along v by central differences; the smoothing is
+     * reduced by the variance the 2x2 mean and the central difference add,
+     * so each response keeps its scale. */
+    const double q1 = 2 * q;
+    double sig1[SC_MAX_SCALES];
+    double in1_n = 0;
     {
-        if ((rc = sk_filter_gauss(S, st, t1, st, w, h, fmax(0.6, P.relief_mm / q), 0, 0, &g)) < 0)
-            goto done;
+        if ((rc = sk_geom_downsample2(S, st, w, h, c1, st1)) < 0 ||
+            (rc = sk_geom_downsample2(inner, st, w, h, in1, st1)) < 0)
+            return rc;
+        for (size_t o = 0; o < st1 * (size_t)h1; o++) {
+            in1[o] = in1[o] > 0.99f ? 1.0f : 0.0f;
+            in1_n += in1[o];
+            Pm[o] = -1e30f, Ps[o] = 0;
+        }
+        double var = 0.25 * SC_VAR_DOWN; /* 2x px^2 */
+        for (int k = 0; k < P.nscales; k++) {
+            sig1[k] = 0.5 * sig[k];
+            double t = fmax(sig1[k] * sig1[k] - 1.0 / 3.0, var + 0.25);
+            if ((rc = sk_filter_gauss(k ? d1 : c1, st1, d1, st1, w1, h1, sqrt(t - var), 0, 0, g)) <
+                0)
+                return rc;
+            var = t;
+            /* r = -sigma_mm^2 d_mm = -sigma_px^2 q1 d_px */
+            const float rs = (float)(sig1[k] * sig1[k] * q1);
+            sc_dir_diff(d1, st1, w1, h1, -0.5f * rs * (float)vx, -0.5f * rs * (float)vy, Rk[k]);
+            rnoise[k] = sc_noise(Rk[k], st1, in1, w1, h1, in1_n, nbuf);
+            float *restrict pm = Pm, *restrict ps = Ps;
+            const float *restrict rk = Rk[k];
+            const float kf = (float)k;
+            for (size_t o = 0; o < st1 * (size_t)h1; o++) {
+                const float v = rk[o];
+                const int gt = v > pm[o];
+                pm[o] = gt ? v : pm[o];
+                ps[o] = gt ? kf : ps[o];
+            }
+        }
+    }
+    /* Fine relief energy relative to its surround; both windows are broad,
+     * so the energy is averaged on the 2x grid and its surround on the 4x. */
+    {
+        if ((rc = sk_filter_gauss(S, st, t1, st, w, h, fmax(0.6, P.relief_mm / q), 0, 0, g)) < 0)
+            return rc;
         for (size_t o = 0; o < st * (size_t)h; o++)
             t1[o] = S[o] - t1[o];
         /* pores and wrinkles are sparse strong dark marks: clip them at a few
          * robust sigmas so the energy follows the skin lines */
-        double rn = sk_feat_noise(t1, st, inner, st, w, h, 1);
+        double rn = sc_noise(t1, st, inner, w, h, inner_n, nbuf);
         float clip = (float)(2.0 * rn);
         for (size_t o = 0; o < st * (size_t)h; o++) {
-            float r = fminf(fmaxf(t1[o], -clip), clip);
+            float r = t1[o] < -clip ? -clip : t1[o] > clip ? clip : t1[o];
             t1[o] = r * r * M[o];
         }
-        if ((rc = sk_filter_gauss(t1, st, t2, st, w, h, P.renergy_mm / q, 0, 0, &g)) < 0 ||
-            (rc = sc_masked_mean(t1, M, gx, gy, Qr, st, w, h, fmin(P.rsur_mm / q, 48.0), &g, full, &den_sur)) < 0)
-            goto done;
-        for (size_t o = 0; o < st * (size_t)h; o++)
-            Qr[o] = Qr[o] > 0 ? t2[o] / Qr[o] : 1.0f;
+        float *E1 = c1, *Q1 = e1;
+        if ((rc = sk_geom_downsample2(t1, st, w, h, E1, st1)) < 0)
+            return rc;
+        const double se = P.renergy_mm / q;
+        if ((rc = sk_filter_gauss(E1, st1, d1, st1, w1, h1,
+                                  sqrt(fmax(1.0, se * se - 0.25 - 0.75)) / 2, 0, 0, g)) < 0)
+            return rc;
+        /* surround: masked mean of the energy, on the 4x grid */
+        const double ss = fmin(P.rsur_mm / q, 48.0);
+        if (!full && (rc = sk_geom_downsample2(M, st, w, h, Q1, st1)) < 0)
+            return rc;
+        if ((rc = sc_coarse_mean1(E1, full ? NULL : Q1, st1, w1, h1, 0.5 * ss, E1, c2, d2, st2, g,
+                                  full, us)) < 0)
+            return rc;
+        for (size_t o = 0; o < st1 * (size_t)h1; o++)
+            Q1[o] = E1[o] > 0 ? d1[o] / E1[o] : 1.0f;
+        if ((rc = sk_geom_resize(Q1, st1, w1, h1, Qr, st, w, h, SK_RESIZE_BILINEAR, us)) < 0)
+            return rc;
     }
-    /* b* and a* deviations lightly smoothed for the colour tests. */
+    /* b* and a* deviations lightly smoothed for the colour tests (2x grid). */
     {
-        double sc = 0.3 / q;
-        if ((rc = sk_filter_gauss(B, st, B, st, w, h, sc, 0, 0, &g)) < 0 ||
-            (rc = sk_filter_gauss(A, st, A, st, w, h, sc, 0, 0, &g)) < 0)
-            goto done;
+        double sc = 0.15 / q;
+        if ((rc = sk_filter_gauss(B1, st1, B1, st1, w1, h1, fmax(0.5, sc), 0, 0, g)) < 0 ||
+            (rc = sk_filter_gauss(A1, st1, A1, st1, w1, h1, fmax(0.5, sc), 0, 0, g)) < 0)
+            return rc;
     }
     /* Candidates: local maxima of r (the strongest scale) within the larger
      * of 0.75 mm and the peak's scale, above r_high and z_min noise sigmas.
      * Each is judged on its own neighbourhood, so a scar next to a wrinkle
-     * is not merged with it. */
+     * is not merged with it. Positions and sizes here are in 2x px; the
+     * kept scars in working px. */
     uint8_t *cm = sk_models_ws_bytes(ws, "scars.cand", (size_t)w * h);
     int32_t *lab = sk_models_ws_bytes(ws, "scars.labels", (size_t)w * h * sizeof(int32_t));
     sc_peak *pk = sk_models_ws_bytes(ws, "scars.peaks", SC_MAX_PEAKS * sizeof(sc_peak));
-    if (!cm || !lab || !pk) {
-        rc = SK_ERR_NOMEM;
-        goto done;
-    }
+    if (!cm || !lab || !pk)
+        return SK_ERR_NOMEM;
     int npk = 0;
-    const int nr0 = (int)ceil(0.75 / q);
-    for (int y = margin; y < h - margin && npk < SC_MAX_PEAKS; y++)
-        for (int x = margin; x < w - margin && npk < SC_MAX_PEAKS; x++) {
-            size_t o = (size_t)y * st + x;
+    const int nr0 = (int)ceil(0.75 / q1);
+    /* a sample below the threshold can still refine above it */
+    const float r_scan = (float)(SC_REFINE_MARGIN * (P.r_high - P.r_ramp));
+    const int margin1 = (margin + 1) / 2;
+    for (int y = margin1; y < h1 - margin1 && npk < SC_MAX_PEAKS; y++)
+        for (int x = margin1; x < w1 - margin1 && npk < SC_MAX_PEAKS; x++) {
+            size_t o = (size_t)y * st1 + x;
             float pv = Pm[o];
-            if (inner[o] <= 0 || pv < P.r_high || pv < Pm[o - 1] || pv < Pm[o + 1] ||
-                pv < Pm[o - st] || pv < Pm[o + st])
+            if (pv < r_scan || in1[o] <= 0 || pv < Pm[o - 1] || pv < Pm[o + 1] ||
+                pv < Pm[o - st1] || pv < Pm[o + st1])
                 continue;
             int k = (int)Ps[o];
             /* the filter must not reach past the image (mirror) or the skin */
-            int bd = (int)ceil(2.0 * sig[k]);
-            if (x < bd || y < bd || x >= w - bd || y >= h - bd)
+            int bd = (int)ceil(2.0 * sig1[k]);
+            if (x < bd || y < bd || x >= w1 - bd || y >= h1 - bd)
                 continue;
-            int nr = imax(nr0, (int)ceil(sig[k]));
+            int nr = imax(nr0, (int)ceil(sig1[k]));
             int ismax = 1;
             for (int dy = -nr; dy <= nr && ismax; dy++)
                 for (int dx = -nr; dx <= nr; dx++) {
                     int xx = x + dx, yy = y + dy;
-                    if (xx < 0 || yy < 0 || xx >= w || yy >= h || dx * dx + dy * dy > nr * nr)
+                    if (xx < 0 || yy < 0 || xx >= w1 || yy >= h1 || dx * dx + dy * dy > nr * nr)
                         continue;
-                    float u = Pm[(size_t)yy * st + xx];
+                    float u = Pm[(size_t)yy * st1 + xx];
                     if (u > pv || (u == pv && (dy < 0 || (dy == 0 && dx < 0)))) {
                         ismax = 0;
                         break;
                     }
                 }
             if (ismax)
-                pk[npk++] = (sc_peak){x, y, k, pv};
+                pk[npk++] = (sc_peak){x, y, k, (float)sc_refine(Rk[k], st1, o)};
         }
     double count = 0, area_px = 0, sev = 0;
     sc_kept kept[SC_MAX_KEPT];
@@ -531,53 +784,61 @@ int sk_scars_measure(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, sk_metric_set
     qsort(pk, (size_t)npk, sizeof *pk, sc_peak_cmp);
     for (int i = 0; i < npk && rc >= 0; i++) {
         const int x = pk[i].x, y = pk[i].y, k = pk[i].k;
-        const size_t o = (size_t)y * st + x;
+        const size_t o = (size_t)y * st1 + x;
         const float *R = Rk[k];
         double zpk = rnoise[k] > 0 ? pk[i].r / rnoise[k] : 0;
         /* shape of the peak at its own scale: Hessian by differences over
          * sigma; a blob has both curvatures alike, a wrinkle one near 0 */
-        int dd = imax(1, (int)lround(sig[k]));
+        int dd = imax(1, (int)lround(sig1[k]));
         double el = 0;
-        if (x - dd >= 0 && y - dd >= 0 && x + dd < w && y + dd < h) {
+        if (x - dd >= 0 && y - dd >= 0 && x + dd < w1 && y + dd < h1) {
             double pxx = R[o + dd] - 2 * R[o] + R[o - dd];
-            double pyy = R[o + dd * st] - 2 * R[o] + R[o - dd * st];
-            double pxy = 0.25 * (R[o + dd * st + dd] - R[o + dd * st - dd] -
-                                 R[o - dd * st + dd] + R[o - dd * st - dd]);
+            double pyy = R[o + dd * st1] - 2 * R[o] + R[o - dd * st1];
+            double pxy = 0.25 * (R[o + dd * st1 + dd] - R[o + dd * st1 - dd] -
+                                 R[o - dd * st1 + dd] + R[o - dd * st1 - dd]);
             double tr = 0.5 * (pxx + pyy), dsc = sqrt(0.25 * (pxx - pyy) * (pxx - pyy) + pxy * pxy);
             double l1 = tr - dsc, l2 = tr + dsc; /* l1 the more negative */
             el = l1 < 0 ? fmax(0, -l2) / -l1 : 0;
         }
-        /* brown spot nearby: b* above the skin within sigma + spot_mm */
-        int rb = (int)ceil(sig[k] + P.spot_mm / q);
+        /* brown spot nearby: b* above the skin within sigma + spot_mm (the
+         * colour planes are on the same 2x grid) */
+        int rb = (int)ceil(sig1[k] + P.spot_mm / q1);
         float bmax = -1e30f, amax = -1e30f;
-        for (int yy = imax(0, y - rb); yy <= imin(h - 1, y + rb); yy++)
-            for (int xx = imax(0, x - rb); xx <= imin(w - 1, x + rb); xx++)
-                if ((xx - x) * (xx - x) + (yy - y) * (yy - y) <= rb * rb)
-                    bmax = fmaxf(bmax, B[(size_t)yy * st + xx]),
-                    amax = fmaxf(amax, A[(size_t)yy * st + xx]);
+        for (int yy = imax(0, y - rb); yy <= imin(h1 - 1, y + rb); yy++)
+            for (int xx = imax(0, x - rb); xx <= imin(w1 - 1, x + rb); xx++)
+                if ((xx - x) * (xx - x) + (yy - y) * (yy - y) <= rb * rb) {
+                    float bv = B1[(size_t)yy * st1 + xx], av = A1[(size_t)yy * st1 + xx];
+                    bmax = bv > bmax ? bv : bmax;
+                    amax = av > amax ? av : amax;
+                }
         double rk[SC_MAX_SCALES], smm = 0;
         for (int j = 0; j < P.nscales; j++)
-            rk[j] = Rk[j][o] - P.bias * rnoise[j];
-        double vol = sc_volume(rk, sig, P.nscales, q, P.gain, &smm);
+            rk[j] = (j == k ? pk[i].r : sc_refine(Rk[j], st1, o)) - P.bias * rnoise[j];
+        double vol = sc_volume(rk, sig1, P.nscales, q1, P.gain, &smm);
         double dmm = fmin(P.dmax, fmax(P.dmin, 2.0 * M_SQRT2 * smm));
+        /* working px: sample j of the 2x grid sits at 2 j + 0.5 */
+        const double xf = 2 * x + 0.5, yf = 2 * y + 0.5;
         int inside = 0;
         for (int j = 0; j < nkept && !inside; j++)
-            inside = hypot(x - kept[j].x, y - kept[j].y) < kept[j].r + 0.5 * dmm / q;
-        int keep = !inside && zpk >= P.k_noise && bmax <= P.max_db && amax <= P.max_da &&
-                   el >= P.min_elong && smm <= P.max_sigma_mm;
+            inside = hypot(xf - kept[j].x, yf - kept[j].y) < kept[j].r + 0.5 * dmm / q;
+        /* weight: a smooth step of r across r_high +- r_ramp, so a scar near
+         * the threshold moves the metrics continuously */
+        double wt = sc_ramp(pk[i].r, P.r_high, P.r_ramp) * sc_ramp(el, P.min_elong, P.el_ramp);
+        int keep = !inside && wt > 0 && zpk >= P.k_noise && bmax <= P.max_db &&
+                   amax <= P.max_da && smm <= P.max_sigma_mm;
         if (!keep)
             continue;
         double dpx = dmm / q;
-        count += 1;
-        area_px += M_PI * 0.25 * dpx * dpx;
-        sev += vol;
+        count += wt;
+        area_px += wt * M_PI * 0.25 * dpx * dpx;
+        sev += wt * vol;
         if (nkept < SC_MAX_KEPT)
-            kept[nkept++] = (sc_kept){x, y, 0.5 * dpx};
-        if (det && (rc = sc_add_detection(det, x, y, dpx, vol, f)) < 0)
+            kept[nkept++] = (sc_kept){xf, yf, 0.5 * dpx};
+        if (det && (rc = sc_add_detection(det, xf, yf, dpx, vol, f)) < 0)
             break;
     }
     if (rc < 0)
-        goto done;
+        return rc;
     const sk_component_t *cc = NULL;
     int ncomp = 0;
     sk_label_ws lws = {0};
@@ -595,7 +856,7 @@ int sk_scars_measure(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, sk_metric_set
         }
     if ((rc = sk_label(cm, (size_t)w, w, h, lab, (size_t)w, Qr, st, &lws, &cc, &ncomp)) < 0) {
         sk_label_ws_free(&lws);
-        goto done;
+        return rc;
     }
     for (int i = 0; i < ncomp && rc >= 0; i++) {
         const sk_component_t *c = &cc[i];
@@ -615,30 +876,30 @@ int sk_scars_measure(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, sk_metric_set
             near = hypot(mx - kept[j].x, my - kept[j].y) < kept[j].r + 1.0 / q;
         int rb = (int)ceil(P.spot_mm / q);
         float bmax = -1e30f;
-        for (int y = imax(0, c->y0 - rb); y <= imin(h - 1, c->y1 + rb); y++)
-            for (int x = imax(0, c->x0 - rb); x <= imin(w - 1, c->x1 + rb); x++)
-                bmax = fmaxf(bmax, B[(size_t)y * st + x]);
+        for (int y = imax(0, (c->y0 - rb) / 2); y <= imin(h1 - 1, (c->y1 + rb) / 2); y++)
+            for (int x = imax(0, (c->x0 - rb) / 2); x <= imin(w1 - 1, (c->x1 + rb) / 2); x++)
+                bmax = fmaxf(bmax, B1[(size_t)y * st1 + x]);
         double rk[SC_MAX_SCALES], smm = 0;
         for (int k = 0; k < P.nscales; k++)
             rk[k] = q * sc_point_response(S, st, w, h, mx, my, sig[k], vx, vy) -
                     P.bias * rnoise[k];
         double vol = sc_volume(rk, sig, P.nscales, q, P.gain, &smm);
         /* and the shading must agree: a broad depression at the centre */
-        int keep = !near && bmax <= P.max_db && smm >= P.q_sigma_mm && vol >= P.q_vol_mm3;
+        /* weight: smooth steps of the volume and of sigma* across their
+         * thresholds */
+        double wq = sc_ramp(vol, P.q_vol_mm3, P.q_vol_ramp) * sc_ramp(smm, P.q_sigma_mm, P.q_sigma_ramp);
+        int keep = !near && bmax <= P.max_db && wq > 0;
         if (!keep)
             continue;
         double dpx = 2.0 * sqrt(c->area / M_PI);
-        count += 1;
-        area_px += c->area;
-        sev += vol;
+        count += wq;
+        area_px += wq * c->area;
+        sev += wq * vol;
         if (det && (rc = sc_add_detection(det, mx, my, dpx, vol, f)) < 0)
             break;
     }
     sk_label_ws_free(&lws);
     if (rc < 0)
-        goto done;
-    rc = sc_emit(out, count, 100.0 * area_px / inner_n, sev, NULL);
-done:
-    sk_gauss_ws_free(&g);
-    return rc;
+        return rc;
+    return sc_emit(out, count, 100.0 * area_px / inner_n, sev, NULL);
 }
