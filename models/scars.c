@@ -26,10 +26,13 @@
  * the working grid; each scale is one smoothed plane, cascaded from the one
  * before, with the derivative along v by central differences.
  *
- * Severity: the sum over scars of a volume, V = 8 pi sigma*^2 r* / k, from
- * the response r* at the scale sigma* where it peaks (refined by a parabola
- * in log sigma), less the pull of picking a maximum. V is linear in depth.
- * A 2-D photo gives only a proxy of depth: k depends on the lighting.
+ * Severity: the sum over scars of a weight times a volume,
+ * V = 8 pi sigma*^2 r* / k, from the response r* at the scale sigma* where
+ * it peaks (refined by a parabola in log sigma), less the pull of picking a
+ * maximum. V is linear in depth.
+ * The weight is a product of smooth steps across the detection thresholds,
+ * so count, area and severity move continuously with the photo. A 2-D
+ * photo gives only a proxy of depth: k depends on the lighting.
  * Formulas: docs/METRICS.md (Scars). */
 #include "pfeat.h"
 #include "pskin.h"
@@ -86,6 +89,7 @@ typedef struct sc_params {
     double r_high;    /* peak threshold of r (mm units: k D / 4 for a Gaussian pit) */
     double r_ramp;    /* half-width of the ramp of a peak's weight about r_high */
     double el_ramp;   /* half-width of the ramp of its weight about min_elongation */
+    double da_ramp, db_ramp; /* half-widths of the ramps about max_da, max_db */
     double min_elong; /* weaker / stronger curvature of a peak (wrinkles are lines) */
     double margin_mm;
 } sc_params;
@@ -111,16 +115,18 @@ static void sc_params_read(const sk_params_t *p, sc_params *o)
     o->q_area_mm2 = sk_params_get(p, "scars.relief_area_mm2", 1.0);
     o->q_sigma_mm = sk_params_get(p, "scars.relief_sigma_mm", 0.7);
     o->q_vol_mm3 = sk_params_get(p, "scars.relief_volume_mm3", 0.15);
-    o->q_sigma_ramp = sk_params_get(p, "scars.relief_sigma_ramp_mm", 0.0);
-    o->q_vol_ramp = sk_params_get(p, "scars.relief_volume_ramp_mm3", 0.0);
+    o->q_sigma_ramp = sk_params_get(p, "scars.relief_sigma_ramp_mm", 0.1);
+    o->q_vol_ramp = sk_params_get(p, "scars.relief_volume_ramp_mm3", 0.1);
     o->pig_mm = sk_params_get(p, "scars.pigment_mm", 0.5);
     o->max_da = sk_params_get(p, "scars.max_da", 3.3);
     o->max_sigma_mm = sk_params_get(p, "scars.max_sigma_mm", 1.5);
     o->light_conf = sk_params_get(p, "scars.light_min_conf", 0.03);
     o->light_axis_mm = sk_params_get(p, "scars.light_axis_mm", 0.5);
     o->r_high = sk_params_get(p, "scars.r_high", 0.022);
-    o->r_ramp = sk_params_get(p, "scars.r_ramp", 0.0);
-    o->el_ramp = sk_params_get(p, "scars.elongation_ramp", 0.0);
+    o->r_ramp = sk_params_get(p, "scars.r_ramp", 0.003);
+    o->el_ramp = sk_params_get(p, "scars.elongation_ramp", 0.05);
+    o->da_ramp = sk_params_get(p, "scars.da_ramp", 0.3);
+    o->db_ramp = sk_params_get(p, "scars.db_ramp", 0.2);
     o->spot_mm = sk_params_get(p, "scars.spot_search_mm", 0.75);
     o->min_elong = sk_params_get(p, "scars.min_elongation", 0.35);
     o->margin_mm = sk_params_get(p, "scars.edge_margin_mm", 1.0);
@@ -398,11 +404,9 @@ int sk_scars_measure(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, sk_metric_set
     float *t1 = sk_models_ws_plane(ws, "scars.t1", w, h, &st);
     float *t2 = sk_models_ws_plane(ws, "scars.t2", w, h, &st);
     float *S = sk_models_ws_plane(ws, "scars.S", w, h, &st);
-    float *gx = sk_models_ws_plane(ws, "scars.gx", w, h, &st);
     float *Pm = sk_models_ws_plane(ws, "scars.P", w1, h1, &st1);
     float *Ps = sk_models_ws_plane(ws, "scars.Ps", w1, h1, &st1);
     float *in1 = sk_models_ws_plane(ws, "scars.inner1", w1, h1, &st1);
-    float *Qr = sk_models_ws_plane(ws, "scars.Q", w, h, &st);
     float *A1 = sk_models_ws_plane(ws, "scars.A1", w1, h1, &st1);
     float *B1 = sk_models_ws_plane(ws, "scars.B1", w1, h1, &st1);
     float *c1 = sk_models_ws_plane(ws, "scars.c1", w1, h1, &st1);
@@ -428,8 +432,10 @@ int sk_scars_measure(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, sk_metric_set
             sk_geom_resize_scratch_size(w2, h2, w1, h1, SK_RESIZE_BILINEAR) + 64);
     sk_gauss_ws *g = sk_models_ws_object(ws, "scars.gauss", sizeof(sk_gauss_ws), sc_release_gauss);
     float *nbuf = sk_models_ws_bytes(ws, "scars.noise", (SC_NOISE_SAMPLES + 1024) * sizeof(float));
-    float *A = t1, *B = t2; /* a*, b* at the working grid until the chroma is on the 2x grid */
-    if (!L || !M || !inner || !t1 || !t2 || !S || !gx || !Pm || !Ps || !in1 || !Qr || !A1 || !B1 ||
+    /* a*, b* at the working grid until the chroma is on the 2x grid; then
+     * t2 holds the relief ratio Q */
+    float *A = t1, *B = t2, *Qr = t2;
+    if (!L || !M || !inner || !t1 || !t2 || !S || !Pm || !Ps || !in1 || !A1 || !B1 ||
         !c1 || !d1 || !e1 || !c2 || !d2 || (!divisible && !mf) || !scr || !us || !g || !nbuf)
         return sk_error_status() ? sk_error_status() : SK_ERR_NOMEM;
     if (divisible) {
@@ -515,11 +521,9 @@ int sk_scars_measure(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, sk_metric_set
     const double sb = fmin(P.bg_mm / q, 48.0);
     if ((rc = sc_coarse_mean(L, M, st, w, h, sb, c1, d1, st1, c2, d2, st2, S, g, full, us)) < 0)
         return rc;
-    /* gx: the local mean of L* + 16 */
     for (int y = 0; y < h; y++)
         for (int x = 0; x < w; x++) {
             size_t o = (size_t)y * st + x;
-            gx[o] = S[o] + 16.0f;
             float l16 = L[o] > -15.0f ? L[o] + 16.0f : 1.0f;
             L[o] = M[o] > 0 ? 3.0f * (L[o] - S[o]) / (S[o] + 16.0f) : 0.0f;
             /* Chromaticity: uniform scaling of linear RGB (shading,
@@ -535,9 +539,11 @@ int sk_scars_measure(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, sk_metric_set
         float *Mc = e1;
         if ((rc = sk_geom_downsample2(A, st, w, h, A1, st1)) < 0 ||
             (rc = sk_geom_downsample2(B, st, w, h, B1, st1)) < 0 ||
-            (rc = sk_geom_downsample2(gx, st, w, h, c1, st1)) < 0 ||
+            (rc = sk_geom_downsample2(S, st, w, h, c1, st1)) < 0 ||
             (!full && (rc = sk_geom_downsample2(M, st, w, h, Mc, st1)) < 0))
             return rc;
+        for (size_t o = 0; o < st1 * (size_t)h1; o++)
+            c1[o] += 16.0f; /* the local mean of L* + 16 */
         const double s1 = 0.5 * sb;
         for (int pass = 0; pass < 2; pass++) {
             float *X = pass ? B1 : A1;
@@ -821,11 +827,13 @@ int sk_scars_measure(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, sk_metric_set
         int inside = 0;
         for (int j = 0; j < nkept && !inside; j++)
             inside = hypot(xf - kept[j].x, yf - kept[j].y) < kept[j].r + 0.5 * dmm / q;
-        /* weight: a smooth step of r across r_high +- r_ramp, so a scar near
-         * the threshold moves the metrics continuously */
-        double wt = sc_ramp(pk[i].r, P.r_high, P.r_ramp) * sc_ramp(el, P.min_elong, P.el_ramp);
-        int keep = !inside && wt > 0 && zpk >= P.k_noise && bmax <= P.max_db &&
-                   amax <= P.max_da && smm <= P.max_sigma_mm;
+        /* weight: smooth steps (smoothstep over +- the ramp) of r across
+         * r_high, of the elongation across min_elongation and of a*, b*
+         * across max_da, max_db, so a scar near a threshold moves count,
+         * area and severity continuously instead of coming and going */
+        double wt = sc_ramp(pk[i].r, P.r_high, P.r_ramp) * sc_ramp(el, P.min_elong, P.el_ramp) *
+                    sc_ramp(-amax, -P.max_da, P.da_ramp) * sc_ramp(-bmax, -P.max_db, P.db_ramp);
+        int keep = !inside && wt > 0 && zpk >= P.k_noise && smm <= P.max_sigma_mm;
         if (!keep)
             continue;
         double dpx = dmm / q;
@@ -884,9 +892,8 @@ int sk_scars_measure(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, sk_metric_set
             rk[k] = q * sc_point_response(S, st, w, h, mx, my, sig[k], vx, vy) -
                     P.bias * rnoise[k];
         double vol = sc_volume(rk, sig, P.nscales, q, P.gain, &smm);
-        /* and the shading must agree: a broad depression at the centre */
-        /* weight: smooth steps of the volume and of sigma* across their
-         * thresholds */
+        /* and the shading must agree: a broad depression at the centre
+         * (weight: smooth steps of V and sigma* across their thresholds) */
         double wq = sc_ramp(vol, P.q_vol_mm3, P.q_vol_ramp) * sc_ramp(smm, P.q_sigma_mm, P.q_sigma_ramp);
         int keep = !near && bmax <= P.max_db && wq > 0;
         if (!keep)
