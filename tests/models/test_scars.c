@@ -1,8 +1,8 @@
 /* Scars model: shaded depressions (Lambertian, light from one side) counted,
  * pigmented spots and pores not taken for scars, a planted 20 % shallower set
- * measured in scars.severity, repeatability and two resolutions. Rendered
- * here from a physical height field (mm) until the shared phantom library
- * lands. */
+ * measured in scars.severity, repeatability and two resolutions, on scenes
+ * rendered here from a physical height field (mm); then the shared phantom
+ * (printed figures for docs/VALIDATION.md). */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdio.h>
@@ -53,13 +53,18 @@ static void scene_make(scene *s, uint64_t seed, int nscars, int nspots, int npor
 
 /* L* = 65 (n . l) / l_z for the height field h = -sum depth exp(-r^2 / 2 s^2),
  * light 35 degrees off the normal from the upper left; spots and pores are
- * flat colour. */
+ * flat colour. Three planes, L*, a*, b*: skin a* 10, b* 16; shading scales
+ * L* + 16, a* and b* alike (CIELAB's cube root of a uniformly scaled
+ * colour); brown spots raise b* by 0.3 per unit of L* they take, pores by
+ * 0.1. (Until model 2.0 the scene was L* alone, passed as a* and b* too;
+ * the model now reads chromaticity, so the scene has a skin colour.) */
 static void render(const scene *s, double p, double depth_scale, double dx, double dy, double noise,
                    uint64_t seed, sk_image_t **out)
 {
     int w = (int)lround(s->wmm / p), h = (int)lround(s->hmm / p);
     sk_image_t *img;
-    cr_assert_eq(sk_image_new(w, h, 1, &img), 0);
+    cr_assert_eq(sk_image_new(w, h, 3, &img), 0);
+    float *pa = sk_image_plane(img, 1), *pb = sk_image_plane(img, 2);
     sk_test_rng r;
     sk_test_rng_init(&r, seed);
     const double th = 35 * M_PI / 180, ph = 225 * M_PI / 180;
@@ -79,17 +84,23 @@ static void render(const scene *s, double p, double depth_scale, double dx, doub
             }
             double nz = 1.0 / sqrt(1 + gx * gx + gy * gy);
             double shade = (-gx * lx - gy * ly + lz) * nz / lz;
+            double vs = 0, vp = 0;
             for (int i = 0; i < s->nspot; i++) {
                 double ex = X - s->spot[i].x, ey = Y - s->spot[i].y, sg = s->spot[i].d / 2.5;
-                v += s->spot[i].depth * exp(-(ex * ex + ey * ey) / (2 * sg * sg));
+                vs += s->spot[i].depth * exp(-(ex * ex + ey * ey) / (2 * sg * sg));
             }
             for (int i = 0; i < s->npores; i++) {
                 double ex = X - s->px[i], ey = Y - s->py[i];
                 if (ex * ex + ey * ey < 0.25)
-                    v += 6 * exp(-(ex * ex + ey * ey) / (2 * 0.09 * 0.09));
+                    vp += 6 * exp(-(ex * ex + ey * ey) / (2 * 0.09 * 0.09));
             }
-            img->data[(size_t)y * img->stride + x] =
-                (float)(65 * shade - v + noise * sk_test_rng_gauss(&r));
+            v = vs + vp;
+            double Lv = 65 * shade - v + noise * sk_test_rng_gauss(&r);
+            double sc = (Lv + 16) / 81.0;
+            size_t o = (size_t)y * img->stride + x;
+            img->data[o] = (float)Lv;
+            pa[o] = (float)(10 * sc + 0.3 * noise * sk_test_rng_gauss(&r));
+            pb[o] = (float)((16 + 0.3 * vs + 0.1 * vp) * sc + 0.3 * noise * sk_test_rng_gauss(&r));
         }
     *out = img;
 }
@@ -111,9 +122,11 @@ static void measure(const sk_image_t *L, double p, int physical, run *o)
     c.mm_per_px = p;
     c.physical = physical;
     c.stride = L->stride;
-    c.L = c.A = c.B = L->data;
+    c.L = sk_image_plane(L, 0);
+    c.A = sk_image_plane(L, 1);
+    c.B = sk_image_plane(L, 2);
     for (int i = 0; i < 3; i++)
-        c.srgb[i] = c.lin[i] = L->data;
+        c.srgb[i] = c.lin[i] = L->data; /* not read by the scar model */
     c.skin = c.region = skin;
     c.mask_stride = (size_t)L->width;
     c.skin_pixels = (double)L->width * L->height;
@@ -306,6 +319,8 @@ static double ph_cv(const sk_phantom_params *p, int n, const char *name, sk_fami
         ph_run o;
         ph_measure(&q, &o, fn);
         double v = ph_val(&o, name);
+        if (getenv("SK_PHANTOM_VERBOSE"))
+            printf("  re-capture %d: %s %.3f\n", i, name, v);
         s += v;
         s2 += v * v;
         sk_phantom_truth_free(o.t);
@@ -315,28 +330,40 @@ static double ph_cv(const sk_phantom_params *p, int n, const char *name, sk_fami
     return sqrt(fmax(0, s2 / n - mean * mean)) / mean;
 }
 
-/* Printed for docs/VALIDATION.md; only the featureless check is asserted,
- * because this model version does not meet the DESIGN §8 scar bars on the
- * phantom (its boxcar and rolling scars). SK_PHANTOM_SEEDS=N prints seeds
- * 1..N (default 1). */
-Test(scars_phantom, figures, .timeout = 600)
+/* Printed for docs/VALIDATION.md (one line per seed, and the bars each
+ * meets). Only the featureless check is asserted: model 2.1 meets the
+ * DESIGN §8 scar bars on some seeds and not on others (docs/VALIDATION.md,
+ * Scars). SK_PHANTOM_SEEDS=N prints seeds 1..N (default 1). */
+Test(scars_phantom, figures, .timeout = 900)
 {
-    const char *e = getenv("SK_PHANTOM_SEEDS");
+    const char *e = getenv("SK_PHANTOM_SEEDS"), *e1 = getenv("SK_PHANTOM_SEED");
     int ns = e && atoi(e) > 1 ? atoi(e) : 1;
-    for (uint64_t seed = 1; seed <= (uint64_t)ns; seed++) {
+    int first = e1 && atoi(e1) > 0 ? atoi(e1) : 1;
+    if (e1 && atoi(e1) > 0)
+        ns = first; /* SK_PHANTOM_SEED=n: that seed alone */
+    int met_count = 0, met_imp = 0, met_cv = 0;
+    for (uint64_t seed = (uint64_t)first; seed <= (uint64_t)ns; seed++) {
         sk_phantom_params p;
         sk_phantom_params_default(&p);
         p.seed = seed;
         ph_run a, b, f;
         ph_measure(&p, &a, sk_scars_measure);
-        printf("phantom seed %d (bar not met): scars.count %g vs planted %d, severity %.2f\n",
-               (int)seed, ph_val(&a, "scars.count"), a.t->scar_count, ph_val(&a, "scars.severity"));
+        double n = ph_val(&a, "scars.count"), planted = a.t->scar_count;
+        int ok_n = fabs(n - planted) <= 0.2 * planted;
+        printf("phantom seed %d: scars.count %g vs planted %d (%s), severity %.2f (truth depth x "
+               "area %.2f mm3)\n",
+               (int)seed, n, a.t->scar_count, ok_n ? "bar met" : "bar not met",
+               ph_val(&a, "scars.severity"), a.t->scar_depth_sum);
         sk_phantom_params q = p;
         q.improvement = 0.2;
         ph_measure(&q, &b, sk_scars_measure);
-        printf("phantom seed %d improvement 0.2: scars.severity change %.1f %%\n", (int)seed,
-               100 * (ph_val(&b, "scars.severity") - ph_val(&a, "scars.severity")) /
-                   ph_val(&a, "scars.severity"));
+        double ch = (ph_val(&b, "scars.severity") - ph_val(&a, "scars.severity")) /
+                    ph_val(&a, "scars.severity");
+        int ok_i = ch <= -0.15 && ch >= -0.25;
+        printf("phantom seed %d improvement 0.2: scars.severity change %.1f %% (%s), count %g -> "
+               "%g\n",
+               (int)seed, 100 * ch, ok_i ? "bar met" : "bar not met", n,
+               ph_val(&b, "scars.count"));
         q = p;
         q.featureless = 1;
         ph_measure(&q, &f, sk_scars_measure);
@@ -344,10 +371,15 @@ Test(scars_phantom, figures, .timeout = 600)
                ph_val(&f, "scars.count"));
         cr_assert_leq(ph_val(&f, "scars.count"), 0);
         double mean, cv = ph_cv(&p, 6, "scars.severity", sk_scars_measure, &mean);
-        printf("phantom seed %d: scars.severity over 6 re-captures: mean %.2f, CV %.1f %%\n",
-               (int)seed, mean, 100 * cv);
+        int ok_c = cv <= 0.08;
+        printf("phantom seed %d: scars.severity over 6 re-captures: mean %.2f, CV %.1f %% (%s)\n",
+               (int)seed, mean, 100 * cv, ok_c ? "bar met" : "bar not met");
+        met_count += ok_n, met_imp += ok_i, met_cv += ok_c;
         sk_phantom_truth_free(a.t);
         sk_phantom_truth_free(b.t);
         sk_phantom_truth_free(f.t);
     }
+    printf("phantom seeds %d..%d: count bar met on %d, improvement bar on %d, CV bar on %d\n", first,
+           ns,
+           met_count, met_imp, met_cv);
 }
