@@ -31,7 +31,8 @@
  * it peaks (refined by a parabola in log sigma), less the pull of picking a
  * maximum. V is linear in depth.
  * The weight is a product of smooth steps across the detection thresholds,
- * so count, area and severity move continuously with the photo. A 2-D
+ * so area and severity move continuously with the photo (the count takes
+ * the candidates past the middle of the ramps). A 2-D
  * photo gives only a proxy of depth: k depends on the lighting.
  * Formulas: docs/METRICS.md (Scars). */
 #include "pfeat.h"
