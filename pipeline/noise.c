@@ -191,10 +191,15 @@ double sk_noise_limit_scaled(const sk_noise_t *noise, const char *name, double l
 double sk_noise_limit_toned(const sk_noise_t *noise, const char *name, double level, int physical,
                             double ita_deg)
 {
+    /* A band only raises the limit: the re-captures behind the figures are
+     * synthetic and miss part of a real re-photograph's noise (pose, light),
+     * so no skin tone is held to less than the pooled figure. */
+    const sk_noise_entry_t *p = sk_noise_find_scaled(noise, name, physical);
     const sk_noise_entry_t *e = sk_noise_find_toned(noise, name, physical, ita_deg);
-    if (!e || !isfinite(level))
+    if (!p || !e || !isfinite(level))
         return NAN;
-    return 1.96 * sqrt(2.0) * fmax(e->sw, e->cv * fabs(level));
+    return 1.96 * sqrt(2.0) *
+           fmax(fmax(p->sw, p->cv * fabs(level)), fmax(e->sw, e->cv * fabs(level)));
 }
 
 double sk_noise_count_limit(const char *name, double limit)

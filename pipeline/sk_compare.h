@@ -88,7 +88,11 @@ double sk_noise_limit(const sk_noise_t *noise, const char *name, double level);
 /* The same from the table of the photos' scale mode (sk_noise_find_scaled). */
 double sk_noise_limit_scaled(const sk_noise_t *noise, const char *name, double level, int physical);
 
-/* The same from the figure for the skin's tone (sk_noise_find_toned). */
+/* The same for a skin of tone `ita_deg`: the larger of the limits from the
+ * pooled figure and from the tone band's (sk_noise_find_toned). A band only
+ * raises a limit: the figures come from synthetic re-captures, which miss
+ * part of a real re-photograph's noise, so no tone is held to less than the
+ * pooled figure. */
 double sk_noise_limit_toned(const sk_noise_t *noise, const char *name, double level, int physical,
                             double ita_deg);
 

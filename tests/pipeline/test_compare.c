@@ -587,10 +587,12 @@ Test(noise, tone_bands_pick_the_limit)
     cr_expect_str_eq(n.bands[1].name, "dark");
     const double k = 1.96 * sqrt(2.0);
     const char *sa = "pigment.spot_area_pct";
-    cr_expect_float_eq(sk_noise_limit_toned(&n, sa, 1.0, 1, 45.0), k * 0.002, 1e-12);
+    cr_expect_eq(sk_noise_find_toned(&n, sa, 1, 45.0), &n.bands[0].items[0]);
+    /* a band raises the limit (dark skin) but never lowers it (light skin) */
+    cr_expect_float_eq(sk_noise_limit_toned(&n, sa, 1.0, 1, 45.0), k * 0.04, 1e-12);
     cr_expect_float_eq(sk_noise_limit_toned(&n, sa, 1.0, 1, -45.0), k * 0.1, 1e-12);
     /* the edges: ita_min inside, ita_max outside */
-    cr_expect_float_eq(sk_noise_limit_toned(&n, sa, 1.0, 1, 28.0), k * 0.002, 1e-12);
+    cr_expect_float_eq(sk_noise_limit_toned(&n, sa, 1.0, 1, -90.0), k * 0.1, 1e-12);
     cr_expect_float_eq(sk_noise_limit_toned(&n, sa, 1.0, 1, -30.0), k * 0.04, 1e-12);
     /* no band, unknown tone, or no scale: pooled figures */
     cr_expect_float_eq(sk_noise_limit_toned(&n, sa, 1.0, 1, 0.0), k * 0.04, 1e-12);
@@ -598,10 +600,11 @@ Test(noise, tone_bands_pick_the_limit)
     cr_expect_float_eq(sk_noise_limit_toned(&n, sa, 1.0, 0, 45.0), k * 0.3, 1e-12);
     /* a band figure from too few pairs is not used */
     cr_expect_float_eq(sk_noise_limit_toned(&n, "redness.area_pct", 1.0, 1, 45.0), k * 0.3, 1e-12);
-    /* stored verdicts follow the band: 1.00 -> 1.02 is beyond noise on light skin only */
-    cr_expect_eq(sk_noise_beyond_stored(&n, sa, 1.00, 1.02, 1, 45.0), 1);
-    cr_expect_eq(sk_noise_beyond_stored(&n, sa, 1.00, 1.02, 1, -45.0), 0);
-    cr_expect_eq(sk_noise_beyond_stored(&n, sa, 1.00, 1.02, 1, NAN), 0);
+    /* stored verdicts follow the band: 1.0 -> 1.2 (limit 0.112 pooled, 0.28
+     * on dark skin) is beyond noise except on dark skin */
+    cr_expect_eq(sk_noise_beyond_stored(&n, sa, 1.0, 1.2, 1, 45.0), 1);
+    cr_expect_eq(sk_noise_beyond_stored(&n, sa, 1.0, 1.2, 1, NAN), 1);
+    cr_expect_eq(sk_noise_beyond_stored(&n, sa, 1.0, 1.2, 1, -45.0), 0);
     sk_test_rmtree(dir);
 
     static const char *const bad[] = {
