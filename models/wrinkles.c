@@ -298,6 +298,11 @@ static float wr_end_trace(const wr_trace_in *in, wr_piece *pc, int a, int e, flo
     return (float)in->tout;
 }
 
+static void wr_release_gauss(void *p)
+{
+    sk_gauss_ws_free(p);
+}
+
 static int wr_emit(sk_metric_set_t *out, int phys, double count, double dens, double total,
                    double width, double depth, const char *reason)
 {
@@ -404,8 +409,13 @@ int sk_wrinkles_measure(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, sk_metric_
 
     /* Multi-scale ridge response from the filter kernels' Hessian at each
      * scale, scale-normalised by sigma^2 (exact for every line direction). */
-    sk_gauss_ws gws;
-    if ((rc = sk_gauss_ws_init(&gws, w, h)) < 0)
+    /* kept in the workspace: a new Gaussian workspace per photo would pay
+     * its page faults again (DESIGN §9) */
+    sk_gauss_ws *gws =
+        sk_models_ws_object(ws, "wrinkles.gauss", sizeof(sk_gauss_ws), wr_release_gauss);
+    if (!gws)
+        return sk_error_status() ? sk_error_status() : SK_ERR_NOMEM;
+    if ((rc = sk_gauss_ws_ensure(gws, w, h)) < 0)
         return rc;
     double noise = 0;
     for (int y = 0; y < h; y++)
@@ -413,22 +423,21 @@ int sk_wrinkles_measure(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, sk_metric_
             Rm[(size_t)y * st + x] = 0.0f;
     for (int k = 0; k < P.nscales; k++) {
         float *hxx = H3, *hxy = H3 + plane, *hyy = H3 + 2 * plane;
-        if ((rc = sk_filter_hessian(L, st, w, h, sig[k], hxx, hxy, hyy, st, &gws)) < 0) {
-            sk_gauss_ws_free(&gws);
+        if ((rc = sk_filter_hessian(L, st, w, h, sig[k], hxx, hxy, hyy, st, gws)) < 0)
             return rc;
-        }
         const float s2 = (float)(sig[k] * sig[k]);
         {
             /* Noise of this scale: robust spread of its normalised Laplacian
              * over the skin (micro-relief, sensor and JPEG noise). The ridge
              * strength is kept in units of it, so every width is judged
              * against the texture at its own scale. */
-            for (int y = 0; y < h; y++)
+            const int step = 2; /* sk_feat_noise reads only every step-th row */
+            for (int y = 0; y < h; y += step)
                 for (int x = 0; x < w; x++) {
                     size_t i = (size_t)y * st + x;
                     lap[i] = s2 * (hxx[i] + hyy[i]);
                 }
-            noise = sk_feat_noise(lap, st, inner, st, w, h, 2);
+            noise = sk_feat_noise(lap, st, inner, st, w, h, step);
             if (!isfinite(noise) || noise < 1e-3)
                 noise = 1e-3;
         }
@@ -442,6 +451,11 @@ int sk_wrinkles_measure(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, sk_metric_
                 float d = sqrtf(0.25f * (dxx - dyy) * (dxx - dyy) + dxy * dxy);
                 float la = m + d, lb = m - d; /* la >= lb */
                 if (!(la > 0.0f))
+                    continue;
+                /* the damping factor is at most 1, so r <= la * inv_noise:
+                 * when that cannot beat the current maximum, expf is skipped
+                 * (the same comparison would fail below) */
+                if (!(la * inv_noise > Rm[i]))
                     continue;
                 float rb = lb / la;
                 float r = la * expf(-rb * rb * ib2) * inv_noise;
@@ -460,7 +474,6 @@ int sk_wrinkles_measure(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, sk_metric_
                 }
             }
     }
-    sk_gauss_ws_free(&gws);
     const float thi = (float)P.k_hi, tlo = (float)P.k_lo;
 
     /* Centrelines: ridge pixels not smaller than their two neighbours across
