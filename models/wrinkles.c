@@ -370,9 +370,8 @@ int sk_wrinkles_measure(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, sk_metric_
     float *Nx = sk_models_ws_plane(ws, "wrinkles.nx", w, h, &st);
     float *Ny = sk_models_ws_plane(ws, "wrinkles.ny", w, h, &st);
     float *Sk = sk_models_ws_plane(ws, "wrinkles.k", w, h, &st);
-    float *lap = sk_models_ws_plane(ws, "wrinkles.lap", w, h, &st);
     float *H3 = sk_models_ws_plane(ws, "wrinkles.H", w, 3 * h, &st);
-    if (!lap || !L || !mf || !msk || !inner || !Rm || !Nx || !Ny || !Sk || !H3)
+    if (!L || !mf || !msk || !inner || !Rm || !Nx || !Ny || !Sk || !H3)
         return SK_ERR_NOMEM;
     size_t plane = (size_t)h * st;
     sk_feat_mask_to_float(ctx->skin, ctx->mask_stride, ctx->w, ctx->h, mf, sm);
@@ -417,6 +416,9 @@ int sk_wrinkles_measure(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, sk_metric_
         return sk_error_status() ? sk_error_status() : SK_ERR_NOMEM;
     if ((rc = sk_gauss_ws_ensure(gws, w, h)) < 0)
         return rc;
+    /* The Laplacian for the noise goes to the mask plane, free after the
+     * erosion (fewer planes: new memory is slow to touch, DESIGN §9). */
+    float *lap = msk;
     double noise = 0;
     for (int y = 0; y < h; y++)
         for (int x = 0; x < w; x++)
@@ -481,11 +483,14 @@ int sk_wrinkles_measure(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, sk_metric_
      * threshold, inside the eroded skin. 1 = centreline; 2 = seed (above the
      * high threshold). */
     uint8_t *cl = sk_models_ws_bytes(ws, "wrinkles.cl", (size_t)w * h);
-    int *stack = sk_models_ws_bytes(ws, "wrinkles.stack", sizeof(int) * (size_t)w * h);
-    float *pts = sk_models_ws_bytes(ws, "wrinkles.pts", sizeof(float) * 2 * (size_t)w * h);
-    float *sup = sk_models_ws_bytes(ws, "wrinkles.sup", sizeof(float) * (size_t)w * h);
-    if (!cl || !stack || !pts || !sup)
+    if (!cl)
         return SK_ERR_NOMEM;
+    /* The three Hessian planes (3 h st >= 3 w h floats) are free now: the
+     * centreline points (2 w h), the stack of the growth (w h), and the
+     * line support in the Laplacian's plane, so no new memory is touched. */
+    float *pts = H3;
+    int *stack = (int *)(H3 + 2 * (size_t)w * h);
+    float *sup = lap;
     memset(cl, 0, (size_t)w * h);
     for (int y = 1; y < h - 1; y++)
         for (int x = 1; x < w - 1; x++) {
