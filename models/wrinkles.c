@@ -486,11 +486,10 @@ int sk_wrinkles_measure(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, sk_metric_
     if (!cl)
         return SK_ERR_NOMEM;
     /* The three Hessian planes (3 h st >= 3 w h floats) are free now: the
-     * centreline points (2 w h), the stack of the growth (w h), and the
-     * line support in the Laplacian's plane, so no new memory is touched. */
+     * centreline points (2 w h) and the stack of the growth (w h), so no
+     * new memory is touched. */
     float *pts = H3;
     int *stack = (int *)(H3 + 2 * (size_t)w * h);
-    float *sup = lap;
     memset(cl, 0, (size_t)w * h);
     for (int y = 1; y < h - 1; y++)
         for (int x = 1; x < w - 1; x++) {
@@ -526,7 +525,11 @@ int sk_wrinkles_measure(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, sk_metric_
                     continue;
                 size_t i = (size_t)y * st + x;
                 float tx = -Ny[i], ty = Nx[i], sum = 0;
-                for (int t = -T; t <= T; t++) {
+                /* Every term is >= 0 (R >= 0), so the partial sum only
+                 * grows: once its mean over the whole stretch reaches
+                 * line_k, the full one does too and the rest is not read. */
+                int supported = 0;
+                for (int t = -T; t <= T && !supported; t++) {
                     float best = 0;
                     for (int off = -1; off <= 1; off++) {
                         float v = sk_feat_sample(Rm, st, w, h, x + t * tx + off * Nx[i],
@@ -534,14 +537,9 @@ int sk_wrinkles_measure(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, sk_metric_
                         best = v > best ? v : best;
                     }
                     sum += best;
+                    supported = sum / (2 * T + 1) >= P.line_k;
                 }
-                sup[(size_t)y * w + x] = sum / (2 * T + 1);
-            }
-        for (int y = 1; y < h - 1; y++)
-            for (int x = 1; x < w - 1; x++) {
-                uint8_t *c = &cl[(size_t)y * w + x];
-                if (*c)
-                    *c = sup[(size_t)y * w + x] >= P.line_k ? 2 : 0;
+                *c = supported ? 2 : 0;
             }
     }
 
