@@ -380,8 +380,7 @@ int sk_wrinkles_measure(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, sk_metric_
         if (w < 16 || h < 16)
             return wr_emit(out, phys, NAN, NAN, NAN, NAN, NAN, "image too small for wrinkles");
     }
-    size_t st, sm;
-    float *mf = sk_models_ws_plane(ws, "wrinkles.maskf", ctx->w, ctx->h, &sm);
+    size_t st, sm = sk_stride_for_width(ctx->w);
     float *L = sk_models_ws_plane(ws, "wrinkles.L", w, h, &st);
     float *msk = sk_models_ws_plane(ws, "wrinkles.mask", w, h, &st);
     float *inner = sk_models_ws_plane(ws, "wrinkles.inner", w, h, &st);
@@ -390,7 +389,15 @@ int sk_wrinkles_measure(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, sk_metric_
     float *Ny = sk_models_ws_plane(ws, "wrinkles.ny", w, h, &st);
     float *Sk = sk_models_ws_plane(ws, "wrinkles.k", w, h, &st);
     float *H3 = sk_models_ws_plane(ws, "wrinkles.H", w, 3 * h, &st);
-    if (!L || !mf || !msk || !inner || !Rm || !Nx || !Ny || !Sk || !H3)
+    if (!L || !msk || !inner || !Rm || !Nx || !Ny || !Sk || !H3)
+        return SK_ERR_NOMEM;
+    /* The photo-sized mask lives only until it is resized: in the Hessian
+     * planes, not yet used, when they hold it (their pages are then touched
+     * once, DESIGN §9), else in a plane of its own. */
+    float *mf = (size_t)ctx->h * sm <= 3 * (size_t)h * st
+                    ? H3
+                    : sk_models_ws_plane(ws, "wrinkles.maskf", ctx->w, ctx->h, &sm);
+    if (!mf)
         return SK_ERR_NOMEM;
     size_t plane = (size_t)h * st;
     sk_feat_mask_to_float(ctx->skin, ctx->mask_stride, ctx->w, ctx->h, mf, sm);
