@@ -387,7 +387,8 @@ int sk_wrinkles_measure(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, sk_metric_
     float *Rm = sk_models_ws_plane(ws, "wrinkles.R", w, h, &st);
     float *Nx = sk_models_ws_plane(ws, "wrinkles.nx", w, h, &st);
     float *Ny = sk_models_ws_plane(ws, "wrinkles.ny", w, h, &st);
-    float *Sk = sk_models_ws_plane(ws, "wrinkles.k", w, h, &st);
+    /* the scale of each pixel's maximum: bytes, a quarter of the pages */
+    uint8_t *Sk = sk_models_ws_bytes(ws, "wrinkles.k8", (size_t)h * st);
     float *H3 = sk_models_ws_plane(ws, "wrinkles.H", w, 3 * h, &st);
     if (!L || !msk || !inner || !Rm || !Nx || !Ny || !Sk || !H3)
         return SK_ERR_NOMEM;
@@ -492,7 +493,7 @@ int sk_wrinkles_measure(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, sk_metric_
                 if (r > Rm[i]) {
                     float dxx = s2 * hxx[i], dyy = s2 * hyy[i], dxy = s2 * hxy[i];
                     Rm[i] = r;
-                    Sk[i] = (float)k;
+                    Sk[i] = (uint8_t)k;
                     /* eigenvector of la: the normal across the valley */
                     float vx = dxy, vy = la - dxx;
                     if (fabsf(vx) + fabsf(vy) < 1e-12f) {
@@ -507,6 +508,9 @@ int sk_wrinkles_measure(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, sk_metric_
         }
     }
     const float thi = (float)P.k_hi, tlo = (float)P.k_lo;
+    int nms_reach[WR_MAX_SCALES];
+    for (int k = 0; k < P.nscales; k++)
+        nms_reach[k] = (int)lround(P.nms_width * 2.3548 * sig[k] / M_SQRT2);
 
     /* Centrelines: ridge pixels not smaller than their two neighbours across
      * the valley (non-maximum suppression along the normal), above the low
@@ -533,7 +537,7 @@ int sk_wrinkles_measure(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, sk_metric_
                 continue;
             /* and the strongest across the valley's width: the shaded wall
              * of a valley makes a weaker parallel ridge beside it */
-            int reach = (int)lround(P.nms_width * 2.3548 * sig[(int)Sk[i]] / M_SQRT2);
+            int reach = nms_reach[Sk[i]];
             int top = 1;
             for (int d = 2; d <= reach && top; d++)
                 top = sk_feat_sample(Rm, st, w, h, x + d * Nx[i], y + d * Ny[i]) <= r &&
@@ -607,7 +611,7 @@ int sk_wrinkles_measure(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, sk_metric_
                     k += (xb != x || yb != y) && cl[(size_t)yb * w + xb] != 0;
                     tl /= (float)k;
                 }
-                double fw = 2.3548 * sig[(int)Sk[i]] / M_SQRT2; /* FWHM, px */
+                double fw = 2.3548 * sig[Sk[i]] / M_SQRT2; /* FWHM, px */
                 float c0 = sk_feat_sample(L, st, w, h, (float)x, (float)y);
                 float c1 = sk_feat_sample(L, st, w, h, x + (float)(1.5 * fw) * nx,
                                           y + (float)(1.5 * fw) * ny);
