@@ -298,6 +298,30 @@ static float wr_end_trace(const wr_trace_in *in, wr_piece *pc, int a, int e, flo
     return (float)in->tout;
 }
 
+/* One row of the ridge measure's first part, branch-free so that it can be
+ * vectorised: the larger eigenvalue la of the sigma^2-normalised Hessian
+ * and the exponent of the blob damping, -(lb / la)^2 / (2 beta^2). Where
+ * la <= 0 the exponent is meaningless and not used. */
+static void wr_ridge_row(const float *restrict hxx, const float *restrict hxy,
+                         const float *restrict hyy, int w, float s2, float ib2,
+                         float *restrict la_out, float *restrict arg_out)
+{
+    for (int x = 0; x < w; x++) {
+        float dxx = s2 * hxx[x], dyy = s2 * hyy[x], dxy = s2 * hxy[x];
+        float m = 0.5f * (dxx + dyy);
+        float d = sqrtf(0.25f * (dxx - dyy) * (dxx - dyy) + dxy * dxy);
+        float la = m + d, lb = m - d; /* la >= lb */
+        float rb = lb / la;
+        la_out[x] = la;
+        arg_out[x] = -rb * rb * ib2;
+    }
+}
+
+static void wr_release_gauss(void *p)
+{
+    sk_gauss_ws_free(p);
+}
+
 static int wr_emit(sk_metric_set_t *out, int phys, double count, double dens, double total,
                    double width, double depth, const char *reason)
 {
@@ -356,18 +380,25 @@ int sk_wrinkles_measure(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, sk_metric_
         if (w < 16 || h < 16)
             return wr_emit(out, phys, NAN, NAN, NAN, NAN, NAN, "image too small for wrinkles");
     }
-    size_t st, sm;
-    float *mf = sk_models_ws_plane(ws, "wrinkles.maskf", ctx->w, ctx->h, &sm);
+    size_t st, sm = sk_stride_for_width(ctx->w);
     float *L = sk_models_ws_plane(ws, "wrinkles.L", w, h, &st);
     float *msk = sk_models_ws_plane(ws, "wrinkles.mask", w, h, &st);
     float *inner = sk_models_ws_plane(ws, "wrinkles.inner", w, h, &st);
     float *Rm = sk_models_ws_plane(ws, "wrinkles.R", w, h, &st);
     float *Nx = sk_models_ws_plane(ws, "wrinkles.nx", w, h, &st);
     float *Ny = sk_models_ws_plane(ws, "wrinkles.ny", w, h, &st);
-    float *Sk = sk_models_ws_plane(ws, "wrinkles.k", w, h, &st);
-    float *lap = sk_models_ws_plane(ws, "wrinkles.lap", w, h, &st);
+    /* the scale of each pixel's maximum: bytes, a quarter of the pages */
+    uint8_t *Sk = sk_models_ws_bytes(ws, "wrinkles.k8", (size_t)h * st);
     float *H3 = sk_models_ws_plane(ws, "wrinkles.H", w, 3 * h, &st);
-    if (!lap || !L || !mf || !msk || !inner || !Rm || !Nx || !Ny || !Sk || !H3)
+    if (!L || !msk || !inner || !Rm || !Nx || !Ny || !Sk || !H3)
+        return SK_ERR_NOMEM;
+    /* The photo-sized mask lives only until it is resized: in the Hessian
+     * planes, not yet used, when they hold it (their pages are then touched
+     * once, DESIGN §9), else in a plane of its own. */
+    float *mf = (size_t)ctx->h * sm <= 3 * (size_t)h * st
+                    ? H3
+                    : sk_models_ws_plane(ws, "wrinkles.maskf", ctx->w, ctx->h, &sm);
+    if (!mf)
         return SK_ERR_NOMEM;
     size_t plane = (size_t)h * st;
     sk_feat_mask_to_float(ctx->skin, ctx->mask_stride, ctx->w, ctx->h, mf, sm);
@@ -404,50 +435,65 @@ int sk_wrinkles_measure(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, sk_metric_
 
     /* Multi-scale ridge response from the filter kernels' Hessian at each
      * scale, scale-normalised by sigma^2 (exact for every line direction). */
-    sk_gauss_ws gws;
-    if ((rc = sk_gauss_ws_init(&gws, w, h)) < 0)
+    float *row_la = sk_models_ws_bytes(ws, "wrinkles.row", sizeof(float) * 2 * (size_t)w);
+    if (!row_la)
+        return SK_ERR_NOMEM;
+    float *row_arg = row_la + w;
+    /* kept in the workspace: a new Gaussian workspace per photo would pay
+     * its page faults again (DESIGN §9) */
+    sk_gauss_ws *gws =
+        sk_models_ws_object(ws, "wrinkles.gauss", sizeof(sk_gauss_ws), wr_release_gauss);
+    if (!gws)
+        return sk_error_status() ? sk_error_status() : SK_ERR_NOMEM;
+    if ((rc = sk_gauss_ws_ensure(gws, w, h)) < 0)
         return rc;
+    /* The Laplacian for the noise goes to the mask plane, free after the
+     * erosion (fewer planes: new memory is slow to touch, DESIGN §9). */
+    float *lap = msk;
     double noise = 0;
     for (int y = 0; y < h; y++)
         for (int x = 0; x < w; x++)
             Rm[(size_t)y * st + x] = 0.0f;
     for (int k = 0; k < P.nscales; k++) {
         float *hxx = H3, *hxy = H3 + plane, *hyy = H3 + 2 * plane;
-        if ((rc = sk_filter_hessian(L, st, w, h, sig[k], hxx, hxy, hyy, st, &gws)) < 0) {
-            sk_gauss_ws_free(&gws);
+        if ((rc = sk_filter_hessian(L, st, w, h, sig[k], hxx, hxy, hyy, st, gws)) < 0)
             return rc;
-        }
         const float s2 = (float)(sig[k] * sig[k]);
         {
             /* Noise of this scale: robust spread of its normalised Laplacian
              * over the skin (micro-relief, sensor and JPEG noise). The ridge
              * strength is kept in units of it, so every width is judged
              * against the texture at its own scale. */
-            for (int y = 0; y < h; y++)
+            const int step = 2; /* sk_feat_noise reads only every step-th row */
+            for (int y = 0; y < h; y += step)
                 for (int x = 0; x < w; x++) {
                     size_t i = (size_t)y * st + x;
                     lap[i] = s2 * (hxx[i] + hyy[i]);
                 }
-            noise = sk_feat_noise(lap, st, inner, st, w, h, 2);
+            noise = sk_feat_noise(lap, st, inner, st, w, h, step);
             if (!isfinite(noise) || noise < 1e-3)
                 noise = 1e-3;
         }
         const float inv_noise = (float)(1.0 / noise);
         const float ib2 = (float)(1.0 / (2.0 * P.beta * P.beta));
-        for (int y = 0; y < h; y++)
+        for (int y = 0; y < h; y++) {
+            const size_t o = (size_t)y * st;
+            wr_ridge_row(hxx + o, hxy + o, hyy + o, w, s2, ib2, row_la, row_arg);
             for (int x = 0; x < w; x++) {
-                size_t i = (size_t)y * st + x;
-                float dxx = s2 * hxx[i], dyy = s2 * hyy[i], dxy = s2 * hxy[i];
-                float m = 0.5f * (dxx + dyy);
-                float d = sqrtf(0.25f * (dxx - dyy) * (dxx - dyy) + dxy * dxy);
-                float la = m + d, lb = m - d; /* la >= lb */
+                size_t i = o + x;
+                float la = row_la[x];
                 if (!(la > 0.0f))
                     continue;
-                float rb = lb / la;
-                float r = la * expf(-rb * rb * ib2) * inv_noise;
+                /* the damping factor is at most 1, so r <= la * inv_noise:
+                 * when that cannot beat the current maximum, expf is skipped
+                 * (the same comparison would fail below) */
+                if (!(la * inv_noise > Rm[i]))
+                    continue;
+                float r = la * expf(row_arg[x]) * inv_noise;
                 if (r > Rm[i]) {
+                    float dxx = s2 * hxx[i], dyy = s2 * hyy[i], dxy = s2 * hxy[i];
                     Rm[i] = r;
-                    Sk[i] = (float)k;
+                    Sk[i] = (uint8_t)k;
                     /* eigenvector of la: the normal across the valley */
                     float vx = dxy, vy = la - dxx;
                     if (fabsf(vx) + fabsf(vy) < 1e-12f) {
@@ -459,20 +505,25 @@ int sk_wrinkles_measure(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, sk_metric_
                     Ny[i] = vy * n;
                 }
             }
+        }
     }
-    sk_gauss_ws_free(&gws);
     const float thi = (float)P.k_hi, tlo = (float)P.k_lo;
+    int nms_reach[WR_MAX_SCALES];
+    for (int k = 0; k < P.nscales; k++)
+        nms_reach[k] = (int)lround(P.nms_width * 2.3548 * sig[k] / M_SQRT2);
 
     /* Centrelines: ridge pixels not smaller than their two neighbours across
      * the valley (non-maximum suppression along the normal), above the low
      * threshold, inside the eroded skin. 1 = centreline; 2 = seed (above the
      * high threshold). */
     uint8_t *cl = sk_models_ws_bytes(ws, "wrinkles.cl", (size_t)w * h);
-    int *stack = sk_models_ws_bytes(ws, "wrinkles.stack", sizeof(int) * (size_t)w * h);
-    float *pts = sk_models_ws_bytes(ws, "wrinkles.pts", sizeof(float) * 2 * (size_t)w * h);
-    float *sup = sk_models_ws_bytes(ws, "wrinkles.sup", sizeof(float) * (size_t)w * h);
-    if (!cl || !stack || !pts || !sup)
+    if (!cl)
         return SK_ERR_NOMEM;
+    /* The three Hessian planes (3 h st >= 3 w h floats) are free now: the
+     * centreline points (2 w h) and the stack of the growth (w h), so no
+     * new memory is touched. */
+    float *pts = H3;
+    int *stack = (int *)(H3 + 2 * (size_t)w * h);
     memset(cl, 0, (size_t)w * h);
     for (int y = 1; y < h - 1; y++)
         for (int x = 1; x < w - 1; x++) {
@@ -486,7 +537,7 @@ int sk_wrinkles_measure(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, sk_metric_
                 continue;
             /* and the strongest across the valley's width: the shaded wall
              * of a valley makes a weaker parallel ridge beside it */
-            int reach = (int)lround(P.nms_width * 2.3548 * sig[(int)Sk[i]] / M_SQRT2);
+            int reach = nms_reach[Sk[i]];
             int top = 1;
             for (int d = 2; d <= reach && top; d++)
                 top = sk_feat_sample(Rm, st, w, h, x + d * Nx[i], y + d * Ny[i]) <= r &&
@@ -508,7 +559,11 @@ int sk_wrinkles_measure(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, sk_metric_
                     continue;
                 size_t i = (size_t)y * st + x;
                 float tx = -Ny[i], ty = Nx[i], sum = 0;
-                for (int t = -T; t <= T; t++) {
+                /* Every term is >= 0 (R >= 0), so the partial sum only
+                 * grows: once its mean over the whole stretch reaches
+                 * line_k, the full one does too and the rest is not read. */
+                int supported = 0;
+                for (int t = -T; t <= T && !supported; t++) {
                     float best = 0;
                     for (int off = -1; off <= 1; off++) {
                         float v = sk_feat_sample(Rm, st, w, h, x + t * tx + off * Nx[i],
@@ -516,14 +571,9 @@ int sk_wrinkles_measure(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, sk_metric_
                         best = v > best ? v : best;
                     }
                     sum += best;
+                    supported = sum / (2 * T + 1) >= P.line_k;
                 }
-                sup[(size_t)y * w + x] = sum / (2 * T + 1);
-            }
-        for (int y = 1; y < h - 1; y++)
-            for (int x = 1; x < w - 1; x++) {
-                uint8_t *c = &cl[(size_t)y * w + x];
-                if (*c)
-                    *c = sup[(size_t)y * w + x] >= P.line_k ? 2 : 0;
+                *c = supported ? 2 : 0;
             }
     }
 
@@ -561,7 +611,7 @@ int sk_wrinkles_measure(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, sk_metric_
                     k += (xb != x || yb != y) && cl[(size_t)yb * w + xb] != 0;
                     tl /= (float)k;
                 }
-                double fw = 2.3548 * sig[(int)Sk[i]] / M_SQRT2; /* FWHM, px */
+                double fw = 2.3548 * sig[Sk[i]] / M_SQRT2; /* FWHM, px */
                 float c0 = sk_feat_sample(L, st, w, h, (float)x, (float)y);
                 float c1 = sk_feat_sample(L, st, w, h, x + (float)(1.5 * fw) * nx,
                                           y + (float)(1.5 * fw) * ny);
