@@ -431,9 +431,27 @@ int sk_pigment_measure(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, sk_metric_s
     for (int pass = 0; pass < 2; pass++) {
         const float *mk = k.m;
         if (pass == 1) {
+            /* The first pass's candidates leave the background: those
+             * clearly red (d >= weak + h) with a margin, those within h of
+             * the weak level in part (weight falling smoothly from 1 to 0
+             * across it), so that a broad area near the level (a cheek) does
+             * not flip the background, and with it the whole area, between
+             * two nearly equal photos. */
             const int rdil = (int)lround(PR("exclude_margin_mm", 0.5) * px_mm);
+            const double hr = PR("exclude_ramp_delta_a", 1.0);
+            for (int y = 0; y < h; y++)
+                for (int x = 0; x < w; x++)
+                    mask[(size_t)y * w + x] = k.skin[(size_t)y * w + x] &&
+                                              dl[(size_t)y * k.s + x] >= da_weak + hr;
             if ((rc = exclude_candidates(&k, mask, rdil, mscr, excl)) < 0)
                 return rc;
+            for (int y = 0; y < h; y++)
+                for (int x = 0; x < w; x++) {
+                    size_t i = (size_t)y * k.s + x;
+                    double t = hr > 0 ? (dl[i] - (da_weak - hr)) / (2 * hr) : dl[i] >= da_weak;
+                    t = t < 0 ? 0 : t > 1 ? 1 : t;
+                    excl[i] *= (float)(1.0 - t * t * (3 - 2 * t));
+                }
             mk = excl;
         }
         if ((rc = masked_blur(&k, cA, mk, bgB, sig_rb)) < 0)
