@@ -35,6 +35,10 @@ int sk_store_prepare_metrics(sqlite3 *db, sqlite3_stmt **q);
 /* Up to `max` metrics of photo `photo_id` into out[]; returns how many. */
 int sk_store_read_metrics(sqlite3_stmt *q, int64_t photo_id, sk_stored_metric_t *out, int max);
 
+/* The metric called `name` among m[0..n-1], or NULL. */
+const sk_stored_metric_t *sk_stored_metric_find(const sk_stored_metric_t *m, int n,
+                                                const char *name);
+
 /* Current UTC time as ISO 8601 ("2026-11-24T19:30:00Z"). */
 void sk_store_now(char out[32]);
 

@@ -125,10 +125,7 @@ static int load_data(sk_store_t *st, const char *clinic, const char *patient, rd
 
 static const rmetric_t *find_metric(const rcell_t *c, const char *name)
 {
-    for (int i = 0; i < c->nm; i++)
-        if (strcmp(c->m[i].name, name) == 0)
-            return &c->m[i];
-    return NULL;
+    return sk_stored_metric_find(c->m, c->nm, name);
 }
 
 /* first and last sessions where the view was scored */

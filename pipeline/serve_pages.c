@@ -169,10 +169,7 @@ done:
 
 static const pmetric_t *cell_metric(const pcell_t *c, const char *name)
 {
-    for (int i = 0; i < c->nm; i++)
-        if (strcmp(c->m[i].name, name) == 0)
-            return &c->m[i];
-    return NULL;
+    return sk_stored_metric_find(c->m, c->nm, name);
 }
 
 /* The skin's tone (ITA°) in one session's photo of a view: it picks the tone

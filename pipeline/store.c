@@ -495,3 +495,12 @@ int sk_store_read_metrics(sqlite3_stmt *q, int64_t photo_id, sk_stored_metric_t 
     }
     return n;
 }
+
+const sk_stored_metric_t *sk_stored_metric_find(const sk_stored_metric_t *m, int n,
+                                                const char *name)
+{
+    for (int i = 0; i < n; i++)
+        if (strcmp(m[i].name, name) == 0)
+            return &m[i];
+    return NULL;
+}
