@@ -50,11 +50,9 @@ int main(int argc, char **argv)
         return 1;
     int w = img->width, h = img->height;
     unsigned char *buf = malloc((size_t)w * h * 3);
-    for (int y = 0; y < h; y++)
-        for (int x = 0; x < w; x++)
-            for (int c = 0; c < 3; c++)
-                buf[((size_t)y * w + x) * 3 + c] =
-                    (unsigned char)(sk_image_plane(img, c)[(size_t)y * img->stride + x] * 255.0f + 0.5f);
+    if (!buf)
+        return 1;
+    sk_image_to_rgb8(img, buf);
     VipsImage *im = vips_image_new_from_memory(buf, (size_t)w * h * 3, w, h, 3, VIPS_FORMAT_UCHAR);
     if (vips_image_write_to_file(im, path, "Q", 92, NULL) != 0)
         return 1;

@@ -92,6 +92,11 @@ int sk_image_reshape(sk_image_t *img, int width, int height, int channels);
 /* Free an image and its planes. sk_image_free(NULL) is a no-op. */
 void sk_image_free(sk_image_t *img);
 
+/* The first three planes of `img` (values 0..1, clamped) as interleaved
+ * 8-bit RGB into out (width x height x 3 bytes, caller-owned):
+ * byte = (unsigned char)(255 v + 0.5). */
+void sk_image_to_rgb8(const sk_image_t *img, unsigned char *out);
+
 /* Pointer to the first sample of channel c. */
 static inline float *sk_image_plane(const sk_image_t *img, int c)
 {

@@ -156,15 +156,7 @@ static int write_png(const sk_image_t *img, const char *path, char *err, size_t 
         snprintf(err, errlen, "%s: out of memory", path);
         return SK_ERR_NOMEM;
     }
-    for (int c = 0; c < 3; c++) {
-        const float *p = sk_image_plane(img, c);
-        for (int y = 0; y < h; y++)
-            for (int x = 0; x < w; x++) {
-                float v = p[(size_t)y * img->stride + x];
-                v = v < 0 ? 0 : v > 1 ? 1 : v;
-                buf[((size_t)y * w + x) * 3 + c] = (unsigned char)(255.0f * v + 0.5f);
-            }
-    }
+    sk_image_to_rgb8(img, buf);
     int rc = SK_ERR_IO;
     VipsImage *im = vips_image_new_from_memory(buf, (size_t)w * h * 3, w, h, 3, VIPS_FORMAT_UCHAR);
     if (im && vips_pngsave(im, path, "compression", 1, NULL) == 0)

@@ -75,17 +75,18 @@ static int write_image(const sk_image_t *img, const char *path, int jpg, int dep
     void *buf = malloc(n * (wide ? 2 : 1));
     if (!buf)
         return -1;
-    for (int y = 0; y < h; y++)
-        for (int x = 0; x < w; x++)
-            for (int k = 0; k < 3; k++) {
-                float v = sk_image_plane(img, k)[(size_t)y * img->stride + x];
-                v = v < 0 ? 0 : v > 1 ? 1 : v;
-                size_t o = ((size_t)y * w + x) * 3 + k;
-                if (wide)
-                    ((unsigned short *)buf)[o] = (unsigned short)(65535.0f * v + 0.5f);
-                else
-                    ((unsigned char *)buf)[o] = (unsigned char)(255.0f * v + 0.5f);
-            }
+    if (wide) {
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+                for (int k = 0; k < 3; k++) {
+                    float v = sk_image_plane(img, k)[(size_t)y * img->stride + x];
+                    v = v < 0 ? 0 : v > 1 ? 1 : v;
+                    ((unsigned short *)buf)[((size_t)y * w + x) * 3 + k] =
+                        (unsigned short)(65535.0f * v + 0.5f);
+                }
+    } else {
+        sk_image_to_rgb8(img, buf);
+    }
     VipsImage *im = vips_image_new_from_memory(buf, n * (wide ? 2 : 1), w, h, 3,
                                                wide ? VIPS_FORMAT_USHORT : VIPS_FORMAT_UCHAR);
     int rc = -1;

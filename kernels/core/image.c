@@ -125,3 +125,17 @@ void sk_image_free(sk_image_t *img)
     sk_free(img->data);
     free(img);
 }
+
+void sk_image_to_rgb8(const sk_image_t *img, unsigned char *out)
+{
+    const int w = img->width, h = img->height;
+    for (int c = 0; c < 3; c++) {
+        const float *p = sk_image_plane(img, c);
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++) {
+                float v = p[(size_t)y * img->stride + x];
+                v = v < 0 ? 0 : v > 1 ? 1 : v;
+                out[((size_t)y * w + x) * 3 + c] = (unsigned char)(255.0f * v + 0.5f);
+            }
+    }
+}

@@ -94,3 +94,22 @@ Test(simd, force_and_names)
     cr_assert_eq(got, sk_simd_supported(SK_SIMD_AVX2) ? SK_SIMD_AVX2 : SK_SIMD_SCALAR);
     sk_simd_force(was);
 }
+
+Test(image, to_rgb8_rounds_clamps_and_interleaves)
+{
+    sk_image_t *img = NULL;
+    cr_assert_eq(sk_image_new(3, 2, 3, &img), SK_OK);
+    const float v[3][6] = {{0.0f, 1.0f, 0.5f, -0.2f, 1.7f, 0.25f},
+                           {0.1f, 0.2f, 0.3f, 0.4f, 0.6f, 0.8f},
+                           {0.002f, 0.998f, 0.003f, 0.9f, 0.05f, 0.75f}};
+    for (int c = 0; c < 3; c++)
+        for (int i = 0; i < 6; i++)
+            sk_image_plane(img, c)[(size_t)(i / 3) * img->stride + i % 3] = v[c][i];
+    unsigned char out[18];
+    sk_image_to_rgb8(img, out);
+    static const unsigned char want[18] = {0,   26,  1,   255, 51,  254, 128, 77,  1,
+                                           0,   102, 230, 255, 153, 13,  64,  204, 191};
+    for (int i = 0; i < 18; i++)
+        cr_expect_eq(out[i], want[i], "byte %d: %d, want %d", i, out[i], want[i]);
+    sk_image_free(img);
+}

@@ -70,15 +70,7 @@ static const char *render_png(const sk_phantom_params *p, const char *dir, const
     const int w = img->width, h = img->height;
     unsigned char *px = malloc((size_t)w * h * 3);
     cr_assert(px);
-    for (int c = 0; c < 3; c++) {
-        const float *pl = sk_image_plane(img, c);
-        for (int y = 0; y < h; y++)
-            for (int x = 0; x < w; x++) {
-                float v = pl[(size_t)y * img->stride + x];
-                v = v < 0 ? 0 : v > 1 ? 1 : v;
-                px[((size_t)y * w + x) * 3 + c] = (unsigned char)(255.0f * v + 0.5f);
-            }
-    }
+    sk_image_to_rgb8(img, px);
     snprintf(buf, len, "%s/%s.png", dir, name);
     VipsImage *im = vips_image_new_from_memory(px, (size_t)w * h * 3, w, h, 3, VIPS_FORMAT_UCHAR);
     cr_assert(im);

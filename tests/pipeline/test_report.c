@@ -44,12 +44,8 @@ static void phantom_photo(const char *patient, const char *session, const char *
     cr_assert_eq(sk_phantom_render(&p, &img, NULL), SK_OK, "%s", sk_error_message());
     int w = img->width, h = img->height;
     unsigned char *buf = malloc((size_t)w * h * 3);
-    for (int y = 0; y < h; y++)
-        for (int x = 0; x < w; x++)
-            for (int c = 0; c < 3; c++) {
-                float v = sk_image_plane(img, c)[(size_t)y * img->stride + x];
-                buf[((size_t)y * w + x) * 3 + c] = (unsigned char)(v * 255.0f + 0.5f);
-            }
+    cr_assert(buf);
+    sk_image_to_rgb8(img, buf);
     VipsImage *im = vips_image_new_from_memory(buf, (size_t)w * h * 3, w, h, 3, VIPS_FORMAT_UCHAR);
     snprintf(path, sizeof path, "%s/%s.jpg", dir, view);
     cr_assert_eq(vips_image_write_to_file(im, path, "Q", 92, NULL), 0);
