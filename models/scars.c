@@ -145,6 +145,7 @@ static int sc_emit(sk_metric_set_t *out, double count, double area_pct, double s
 }
 
 static void sc_release_gauss(void *p) { sk_gauss_ws_free(p); }
+static void sc_release_label(void *p) { sk_label_ws_free(p); }
 
 /* Variances (px^2 of the finer grid, per axis) the grid changes add: the
  * 2x2 mean (two taps 1/2) and the 2x bilinear interpolation (taps 1/4, 3/4
@@ -850,7 +851,11 @@ int sk_scars_measure(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, sk_metric_set
         return rc;
     const sk_component_t *cc = NULL;
     int ncomp = 0;
-    sk_label_ws lws = {0};
+    /* the labelling workspace stays with the models workspace */
+    sk_label_ws *lws =
+        sk_models_ws_object(ws, "scars.label_ws", sizeof(sk_label_ws), sc_release_label);
+    if (!lws)
+        return sk_error_status();
 
     /* Relief loss: broad, shallow (rolling) scars shade at the level of the
      * mottling, but scar tissue has lost the skin lines over its whole
@@ -863,10 +868,8 @@ int sk_scars_measure(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, sk_metric_set
             size_t o = (size_t)y * st + x;
             cm[(size_t)y * w + x] = inner[o] > 0 && Qr[o] < P.q_hi;
         }
-    if ((rc = sk_label(cm, (size_t)w, w, h, lab, (size_t)w, Qr, st, &lws, &cc, &ncomp)) < 0) {
-        sk_label_ws_free(&lws);
+    if ((rc = sk_label(cm, (size_t)w, w, h, lab, (size_t)w, Qr, st, lws, &cc, &ncomp)) < 0)
         return rc;
-    }
     for (int i = 0; i < ncomp && rc >= 0; i++) {
         const sk_component_t *c = &cc[i];
         if (c->min > P.q_lo || c->area * q * q < P.q_area_mm2)
@@ -906,7 +909,6 @@ int sk_scars_measure(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, sk_metric_set
         if (det && wq >= 0.5 && (rc = sc_add_detection(det, mx, my, dpx, vol, f)) < 0)
             break;
     }
-    sk_label_ws_free(&lws);
     if (rc < 0)
         return rc;
     return sc_emit(out, count, 100.0 * area_px / inner_n, sev, NULL);
