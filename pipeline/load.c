@@ -140,12 +140,7 @@ static int decode_planes(VipsImage *im, sk_image_t *rgb, sk_image_t *alpha)
             size_t o = (size_t)y * rgb->stride;
             const VipsPel *p = VIPS_REGION_ADDR(reg, 0, y);
             if (im->BandFmt == VIPS_FORMAT_UCHAR) {
-                const unsigned char *q = p;
-                for (int x = 0; x < w; x++, q += bands) {
-                    r[o + x] = q[0] * fscale;
-                    g[o + x] = q[1] * fscale;
-                    b[o + x] = q[2] * fscale;
-                }
+                sk_image_rgb8_row_to_planes(p, bands, w, fscale, r + o, g + o, b + o);
                 if (a)
                     for (int x = 0; x < w; x++)
                         a[(size_t)y * alpha->stride + x] = ((const unsigned char *)p)[x * bands + 3] * fscale;

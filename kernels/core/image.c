@@ -1,5 +1,5 @@
 /* The one image type, and aligned allocation. */
-#include "sk_kernels.h"
+#include "pcore.h"
 
 #include <limits.h>
 #include <stdint.h>
@@ -138,4 +138,23 @@ void sk_image_to_rgb8(const sk_image_t *img, unsigned char *out)
                 out[((size_t)y * w + x) * 3 + c] = (unsigned char)(255.0f * v + 0.5f);
             }
     }
+}
+
+void sk_image_rgb8_row_to_planes_scalar(const unsigned char *src, int bands, int w, float scale,
+                                        float *r, float *g, float *b)
+{
+    for (int x = 0; x < w; x++, src += bands) {
+        r[x] = src[0] * scale;
+        g[x] = src[1] * scale;
+        b[x] = src[2] * scale;
+    }
+}
+
+void sk_image_rgb8_row_to_planes(const unsigned char *src, int bands, int w, float scale,
+                                 float *r, float *g, float *b)
+{
+    if (bands == 3 && sk_simd_level() == SK_SIMD_AVX2)
+        sk_image_rgb8_row_to_planes_avx2(src, w, scale, r, g, b);
+    else
+        sk_image_rgb8_row_to_planes_scalar(src, bands, w, scale, r, g, b);
 }

@@ -24,4 +24,17 @@ static inline long sk_stats_reflect(long i, long n)
 void sk_stats_local_mean_var_scalar(const float *src, size_t ss, const float *mask, size_t ms,
                                     float *mean, size_t mns, float *var, size_t vs, int w, int h,
                                     int r, void *scratch);
+/* Capture sums: the sRGB decoding table (SK_CAPTURE_LUT + 2 entries, linear
+ * interpolation), the clipping and dark levels, and the two passes over
+ * rows (buf: 4 w floats). */
+#define SK_CAPTURE_LUT 4096
+#define SK_CAPTURE_HI (254.5f / 255.0f)
+#define SK_CAPTURE_LO (2.0f / 255.0f)
+const float *sk_stats_capture_lut(void);
+void sk_stats_capture_scalar(const float *r, const float *g, const float *b, size_t s,
+                             const uint8_t *mask, size_t ms, int w, int h, float *buf,
+                             sk_capture_sums *out);
+void sk_stats_capture_avx2(const float *r, const float *g, const float *b, size_t s,
+                           const uint8_t *mask, size_t ms, int w, int h, float *buf,
+                           sk_capture_sums *out);
 #endif

@@ -86,6 +86,26 @@ int sk_stats_masked_percentiles(const float *src, size_t src_stride, const float
 int sk_stats_masked_median_mad(const float *src, size_t src_stride, const float *mask,
                                size_t mask_stride, int w, int h, double *median, double *mad);
 
+/* ------------------------------------------------------- capture quality */
+
+/* The sums behind a photo's capture-quality figures, over the pixels with
+ * mask != 0 (every pixel when mask is NULL) of sRGB planes r, g, b (0..1):
+ *   n        pixels counted;
+ *   luma     sum of Rec. 709 luma Y = 0.2126 R + 0.7152 G + 0.0722 B (encoded);
+ *   clipped  pixels with any channel >= 254.5/255;
+ *   dark     pixels with every channel <= 2/255;
+ *   lap2     sum of (4 Y - the four neighbours' Y)^2 over counted pixels
+ *            not on the border, nlap their number;
+ *   lin_*    sums of the linear (decoded) channels over the counted pixels
+ *            of every second column of every second row (x, y even).
+ * Row sums are float in eight lanes, totals double: docs/kernels/stats.md. */
+typedef struct sk_capture_sums {
+    double n, luma, clipped, dark, lap2, nlap, lin_r, lin_g, lin_b;
+} sk_capture_sums;
+
+int sk_stats_capture(const float *r, const float *g, const float *b, size_t stride,
+                     const uint8_t *mask, size_t mask_stride, int w, int h, sk_capture_sums *out);
+
 #ifdef __cplusplus
 }
 #endif

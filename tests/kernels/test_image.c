@@ -1,8 +1,10 @@
 /* The image type and the status/error plumbing. */
 #include <criterion/criterion.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "pcore.h"
 #include "testutil.h"
 
 Test(image, new_sets_shape_and_aligned_stride)
@@ -112,4 +114,44 @@ Test(image, to_rgb8_rounds_clamps_and_interleaves)
     for (int i = 0; i < 18; i++)
         cr_expect_eq(out[i], want[i], "byte %d: %d, want %d", i, out[i], want[i]);
     sk_image_free(img);
+}
+
+Test(image, rgb8_row_to_planes_avx2_and_scalar_agree_and_invert_to_rgb8)
+{
+    sk_test_rng rng;
+    sk_test_rng_init(&rng, sk_test_seed());
+    for (int w = 1; w <= 70; w++)
+        for (int bands = 3; bands <= 4; bands++) {
+            unsigned char *src = malloc((size_t)w * bands);
+            for (int i = 0; i < w * bands; i++)
+                src[i] = (unsigned char)(sk_test_rng_next(&rng) & 255);
+            sk_image_t *img;
+            cr_assert_eq(sk_image_new(w, 1, 3, &img), SK_OK);
+            float *r = sk_image_plane(img, 0), *g = sk_image_plane(img, 1),
+                  *b = sk_image_plane(img, 2);
+            sk_image_rgb8_row_to_planes(src, bands, w, 1.0f / 255.0f, r, g, b);
+            float *ref = malloc(3 * (size_t)w * sizeof(float));
+            sk_image_rgb8_row_to_planes_scalar(src, bands, w, 1.0f / 255.0f, ref, ref + w,
+                                               ref + 2 * w);
+            for (int x = 0; x < w; x++) {
+                cr_assert_eq(r[x], ref[x], "w %d x %d", w, x);
+                cr_assert_eq(g[x], ref[w + x]);
+                cr_assert_eq(b[x], ref[2 * w + x]);
+                cr_assert_eq(r[x], src[x * bands] * (1.0f / 255.0f));
+            }
+            if (bands == 3 && sk_simd_supported(SK_SIMD_AVX2)) {
+                sk_image_rgb8_row_to_planes_avx2(src, w, 0.5f, ref, ref + w, ref + 2 * w);
+                for (int x = 0; x < w; x++)
+                    cr_assert_eq(ref[w + x], src[3 * x + 1] * 0.5f, "w %d x %d", w, x);
+            }
+            unsigned char *back = malloc((size_t)w * 3);
+            sk_image_to_rgb8(img, back);
+            for (int x = 0; x < w; x++)
+                for (int c = 0; c < 3; c++)
+                    cr_assert_eq(back[3 * x + c], src[x * bands + c]);
+            free(back);
+            free(ref);
+            free(src);
+            sk_image_free(img);
+        }
 }
