@@ -17,6 +17,14 @@ void sk_geom_warp_affine_avx2(const float *src, size_t ss, int sw, int sh, float
                               int dw, int dh, const double M[6], const sk_warp_params *p,
                               float *valid, size_t vs);
 
+/* One output row of the resize from the vertically combined row: d[x] =
+ * sum over k < taps of wt[k dw + x] row[idx[k dw + x]] (tap-major tables),
+ * added in k order from 0. */
+void sk_geom_resize_row_scalar(const float *row, const int *idx, const float *wt, int taps, int dw,
+                               float *d);
+void sk_geom_resize_row_avx2(const float *row, const int *idx, const float *wt, int taps, int dw,
+                             float *d);
+
 /* Bilinear sample at (xs, ys); returns 0 (and leaves *out) when outside
  * [0, sw-1] x [0, sh-1]. Neighbours past the last sample are clamped. */
 static inline int sk_geom_sample_bilinear(const float *src, size_t ss, int sw, int sh, double xs,

@@ -1,9 +1,14 @@
 /* Separable resize of a float plane (bilinear or area), for registration
  * pyramids. Per output row: combine the few source rows it needs into a row
  * buffer (vertical taps), then resample that buffer along x (horizontal
- * taps). Tap tables (index + weight) are built once per call. */
+ * taps). Tap tables (index + weight) are built once per call; the
+ * horizontal ones tap-major (tap k of every output x together), so the
+ * AVX2 pass (resize_avx2.c) loads eight outputs' indices and weights at
+ * once and gathers; both passes add the taps in the same order, so they
+ * agree bit for bit. */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "pgeom.h"
 
@@ -23,16 +28,21 @@ size_t sk_geom_resize_scratch_size(int sw, int sh, int dw, int dh, sk_resize_mod
     return sizeof(float) * (size_t)sw + entries * (sizeof(int) + sizeof(float));
 }
 
-/* Fill taps for one axis: out position i uses idx[i*t + k] with wt[i*t + k]. */
-static void build_taps(int s, int d, sk_resize_mode mode, int t, int *idx, float *wt)
+/* Fill taps for one axis: out position i uses idx[i*is + k*ks] with the
+ * weight at the same place (is = t, ks = 1: output-major; is = 1, ks = d:
+ * tap-major). */
+static void build_taps(int s, int d, sk_resize_mode mode, int t, int *idx, float *wt, size_t is,
+                       size_t ks)
 {
     const double sc = (double)s / d;
+#define IX(k) ix[(size_t)(k) * ks]
+#define W(k) w[(size_t)(k) * ks]
     for (int i = 0; i < d; i++) {
-        int *ix = idx + (size_t)i * t;
-        float *w = wt + (size_t)i * t;
+        int *ix = idx + (size_t)i * is;
+        float *w = wt + (size_t)i * is;
         for (int k = 0; k < t; k++) {
-            ix[k] = 0;
-            w[k] = 0.0f;
+            IX(k) = 0;
+            W(k) = 0.0f;
         }
         if (mode == SK_RESIZE_AREA && s > d) {
             double a = i * sc, b = (i + 1) * sc;
@@ -43,8 +53,8 @@ static void build_taps(int s, int d, sk_resize_mode mode, int t, int *idx, float
                     break;
                 double lo = a > j ? a : j, hi = b < j + 1 ? b : j + 1;
                 if (hi > lo) {
-                    ix[k] = j;
-                    w[k] = (float)((hi - lo) / sc);
+                    IX(k) = j;
+                    W(k) = (float)((hi - lo) / sc);
                 }
             }
         } else {
@@ -56,11 +66,24 @@ static void build_taps(int s, int d, sk_resize_mode mode, int t, int *idx, float
                 xs = s - 1;
             int x0 = (int)xs;
             double f = xs - x0;
-            ix[0] = x0;
-            ix[1] = x0 + 1 < s ? x0 + 1 : x0;
-            w[0] = (float)(1.0 - f);
-            w[1] = (float)f;
+            IX(0) = x0;
+            IX(1) = x0 + 1 < s ? x0 + 1 : x0;
+            W(0) = (float)(1.0 - f);
+            W(1) = (float)f;
         }
+    }
+#undef IX
+#undef W
+}
+
+void sk_geom_resize_row_scalar(const float *row, const int *idx, const float *wt, int taps, int dw,
+                               float *d)
+{
+    for (int x = 0; x < dw; x++) {
+        float acc = 0.0f;
+        for (int k = 0; k < taps; k++)
+            acc += wt[(size_t)k * dw + x] * row[idx[(size_t)k * dw + x]];
+        d[x] = acc;
     }
 }
 
@@ -86,23 +109,23 @@ int sk_geom_resize(const float *src, size_t src_stride, int sw, int sh, float *d
     float *row = scratch;
     float *wh = row + sw, *wv = wh + (size_t)th * dw;
     int *ih = (int *)(wv + (size_t)tv * dh), *iv = ih + (size_t)th * dw;
-    build_taps(sw, dw, mode, th, ih, wh);
-    build_taps(sh, dh, mode, tv, iv, wv);
+    build_taps(sw, dw, mode, th, ih, wh, 1, (size_t)dw); /* tap-major */
+    build_taps(sh, dh, mode, tv, iv, wv, (size_t)tv, 1);
     /* Area halving along x (sw = 2 dw): output x takes 2x and 2x + 1 with
      * equal weights (the table's third tap is 0). */
     int hf = 0;
     if (mode == SK_RESIZE_AREA && sw == 2 * dw && th >= 2) {
         hf = 2;
         for (int x = 0; x < dw && hf; x++) {
-            const int *rx = ih + (size_t)x * th;
-            const float *wx = wh + (size_t)x * th;
-            if (rx[0] != 2 * x || rx[1] != 2 * x + 1 || wx[0] != wh[0] || wx[1] != wh[1])
+            if (ih[x] != 2 * x || ih[dw + x] != 2 * x + 1 || wh[x] != wh[0] ||
+                wh[dw + x] != wh[dw])
                 hf = 0;
             for (int k = 2; k < th; k++)
-                if (wx[k] != 0.0f)
+                if (wh[(size_t)k * dw + x] != 0.0f)
                     hf = 0;
         }
     }
+    const int avx2 = sk_simd_level() == SK_SIMD_AVX2;
     for (int y = 0; y < dh; y++) {
         const int *ry = iv + (size_t)y * tv;
         const float *wy = wv + (size_t)y * tv;
@@ -124,7 +147,7 @@ int sk_geom_resize(const float *src, size_t src_stride, int sw, int sh, float *d
         if (hf == 2) {
             /* the same products and order as the table below, without the
              * gather, so the loop vectorises */
-            const float w0 = wh[0], w1 = wh[1];
+            const float w0 = wh[0], w1 = wh[dw];
             for (int x = 0; x < dw; x++) {
                 float acc = 0.0f;
                 acc += w0 * row[2 * x];
@@ -133,14 +156,10 @@ int sk_geom_resize(const float *src, size_t src_stride, int sw, int sh, float *d
             }
             continue;
         }
-        for (int x = 0; x < dw; x++) {
-            const int *rx = ih + (size_t)x * th;
-            const float *wx = wh + (size_t)x * th;
-            float acc = 0.0f;
-            for (int k = 0; k < th; k++)
-                acc += wx[k] * row[rx[k]];
-            d[x] = acc;
-        }
+        if (avx2)
+            sk_geom_resize_row_avx2(row, ih, wh, th, dw, d);
+        else
+            sk_geom_resize_row_scalar(row, ih, wh, th, dw, d);
     }
     free(own);
     return SK_OK;
