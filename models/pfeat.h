@@ -35,31 +35,18 @@ static inline void sk_feat_mask_to_float(const uint8_t *m, size_t ms, int w, int
 }
 
 /* Erode a float 0/1 mask by a square of radius r (px) and keep r px from the
- * image border: out = 1 where the whole (2r+1)^2 box is inside the mask. Uses
- * the local-mean kernel (a box mean of 1 means every sample is set). mask and
- * out must differ. Returns the number of pixels kept, or a negative status. */
+ * image border: out = 1 where the (2r+1)^2 box is inside the mask, up to one
+ * unset sample in a thousand (share > 0.999). mask and out must differ.
+ * Returns the number of pixels kept, or a negative status. */
 static inline double sk_feat_erode(sk_models_ws_t *ws, const char *key, const float *mask,
                                    size_t ms, int w, int h, int r, float *out, size_t os)
 {
     if (r < 1)
         r = 1;
-    void *scratch = sk_models_ws_bytes(ws, key, sk_stats_local_scratch_size(w, r));
+    void *scratch = sk_models_ws_bytes(ws, key, sizeof(int32_t) * (size_t)w);
     if (!scratch)
         return SK_ERR_NOMEM;
-    int rc = sk_stats_local_mean_var(mask, ms, out, os, NULL, 0, w, h, r, scratch);
-    if (rc < 0)
-        return rc;
-    double n = 0;
-    for (int y = 0; y < h; y++) {
-        float *o = out + (size_t)y * os;
-        int edge = y < r || y >= h - r;
-        for (int x = 0; x < w; x++) {
-            float v = (!edge && x >= r && x < w - r && o[x] > 0.999f) ? 1.0f : 0.0f;
-            o[x] = v;
-            n += v;
-        }
-    }
-    return n;
+    return (double)sk_stats_box_erode(mask, ms, w, h, r, 0.999f, out, os, scratch);
 }
 
 /* Robust sigma (1.4826 MAD) of a plane over a float mask, using every

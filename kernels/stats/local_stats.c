@@ -8,6 +8,7 @@
  * keeps data like 1000 + small noise free of cancellation (stats.md). */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "pstats.h"
 
@@ -190,4 +191,56 @@ int sk_stats_local_mean_var_masked(const float *src, size_t src_stride, const fl
         return sk_error_set(SK_ERR_ARG, "local_mean_var_masked: NULL mask");
     return local_dispatch(src, src_stride, mask, mask_stride, mean, mean_stride, var, var_stride,
                           w, h, r, scratch);
+}
+
+long sk_stats_box_erode(const float *mask, size_t ms, int w, int h, int r, float min_share,
+                        float *out, size_t os, void *scratch)
+{
+    if (!mask || !out || w < 1 || h < 1 || r < 0 || ms < (size_t)w || os < (size_t)w)
+        return sk_error_set(SK_ERR_ARG, "box_erode: bad argument (w %d, h %d, r %d)", w, h, r);
+    for (int y = 0; y < h; y++)
+        memset(out + (size_t)y * os, 0, sizeof(float) * (size_t)w);
+    const int d = 2 * r + 1;
+    if (d > w || d > h)
+        return 0;
+    void *own = NULL;
+    if (!scratch && !(scratch = own = malloc(sizeof(int32_t) * (size_t)w)))
+        return sk_error_set(SK_ERR_NOMEM, "box_erode: scratch");
+    int32_t *col = scratch;
+    /* (float)(c / n) does not decrease with c: the decision is c >= cmin */
+    const double n = (double)d * d;
+    long cmin = 0;
+    while (cmin <= (long)d * d && !((float)(cmin / n) > min_share))
+        cmin++;
+    memset(col, 0, sizeof(int32_t) * (size_t)w);
+    for (int y = 0; y < d - 1; y++) {
+        const float *m = mask + (size_t)y * ms;
+        for (int x = 0; x < w; x++)
+            col[x] += m[x] > 0.5f;
+    }
+    long kept = 0;
+    for (int y = r; y < h - r; y++) {
+        /* col: rows y - r .. y + r */
+        const float *in = mask + (size_t)(y + r) * ms;
+        for (int x = 0; x < w; x++)
+            col[x] += in[x] > 0.5f;
+        float *o = out + (size_t)y * os;
+        int32_t s = 0;
+        for (int x = 0; x < d; x++)
+            s += col[x];
+        for (int x = r;; x++) {
+            if (s >= cmin) {
+                o[x] = 1.0f;
+                kept++;
+            }
+            if (x + r + 1 >= w)
+                break;
+            s += col[x + r + 1] - col[x - r];
+        }
+        const float *leave = mask + (size_t)(y - r) * ms;
+        for (int x = 0; x < w; x++)
+            col[x] -= leave[x] > 0.5f;
+    }
+    free(own);
+    return kept;
 }

@@ -41,6 +41,18 @@ int sk_stats_local_mean_var_masked(const float *src, size_t src_stride, const fl
                                    size_t mask_stride, float *mean, size_t mean_stride, float *var,
                                    size_t var_stride, int w, int h, int r, void *scratch);
 
+/* Tolerant square erosion of a 0/1 plane: out = 1 where the (2r+1)^2 box
+ * centred on the pixel lies inside the plane (r <= x < w - r and
+ * r <= y < h - r) and the share of its samples that are set (> 0.5),
+ * (float)(count / (2r+1)^2), is above min_share; 0 elsewhere. A min_share
+ * just under 1 tolerates a few unset samples in a large box. Counts are
+ * integers (column counts carried down the plane, a sliding sum along each
+ * row), so the cost does not depend on r. scratch: w ints, or NULL to let
+ * the call allocate it. mask and out must not overlap. Returns the number
+ * of 1s written, or a negative status. */
+long sk_stats_box_erode(const float *mask, size_t mask_stride, int w, int h, int r,
+                        float min_share, float *out, size_t out_stride, void *scratch);
+
 /* ------------------------------------------------------ global statistics */
 
 /* For every function below: mask may be NULL (every pixel counts); otherwise a

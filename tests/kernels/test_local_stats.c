@@ -310,3 +310,48 @@ Test(masked_summary, matches_direct_and_histogram_counts)
         free(vals);
     }
 }
+
+/* Tolerant erosion against counting every box directly. */
+Test(box_erode, matches_direct_counts)
+{
+    sk_test_rng rng;
+    sk_test_rng_init(&rng, sk_test_seed() + 11);
+    const int sizes[][2] = {{1, 1}, {5, 3}, {40, 31}, {97, 64}};
+    const int radii[] = {0, 1, 2, 7, 20};
+    const float shares[] = {0.999f, 0.5f, 0.0f};
+    for (size_t si = 0; si < 4; si++)
+        for (size_t ri = 0; ri < 5; ri++)
+            for (size_t ti = 0; ti < 3; ti++) {
+                const int w = sizes[si][0], h = sizes[si][1], r = radii[ri], ms = w + 3;
+                float *m = malloc(sizeof(float) * (size_t)ms * h);
+                float *o = malloc(sizeof(float) * (size_t)w * h);
+                /* mostly set, with holes and a cut-out block */
+                for (int y = 0; y < h; y++)
+                    for (int x = 0; x < ms; x++)
+                        m[(size_t)y * ms + x] =
+                            (sk_test_rng_uniform(&rng) < 0.995 && !(x > w / 2 && y < h / 3)) ? 1.0f
+                                                                                              : 0.0f;
+                long kept = sk_stats_box_erode(m, ms, w, h, r, shares[ti], o, w, NULL);
+                long n = 0;
+                const int d = 2 * r + 1;
+                for (int y = 0; y < h; y++)
+                    for (int x = 0; x < w; x++) {
+                        float want = 0;
+                        if (y >= r && y < h - r && x >= r && x < w - r) {
+                            int c = 0;
+                            for (int j = -r; j <= r; j++)
+                                for (int i = -r; i <= r; i++)
+                                    c += m[(size_t)(y + j) * ms + x + i] > 0.5f;
+                            want = (float)(c / ((double)d * d)) > shares[ti];
+                        }
+                        n += want != 0;
+                        cr_assert_eq(o[(size_t)y * w + x], want, "%dx%d r %d share %g at (%d, %d)",
+                                     w, h, r, shares[ti], x, y);
+                    }
+                cr_assert_eq(kept, n);
+                free(m);
+                free(o);
+            }
+    float p = 1;
+    cr_assert_lt(sk_stats_box_erode(&p, 1, 1, 1, -1, 0.5f, &p, 1, NULL), 0);
+}
