@@ -317,6 +317,29 @@ static void wr_ridge_row(const float *restrict hxx, const float *restrict hxy,
     }
 }
 
+/* The least float s with (double)s / n >= k (n > 0): the test is monotone
+ * in s, so it holds exactly for the floats from s on. */
+static float wr_mean_floor(int n, double k)
+{
+    float s = (float)(k * n);
+    while (s > -INFINITY && (double)nextafterf(s, -INFINITY) / n >= k)
+        s = nextafterf(s, -INFINITY);
+    while (!((double)s / n >= k))
+        s = nextafterf(s, INFINITY);
+    return s;
+}
+
+/* sk_feat_sample for a point whose 2 x 2 neighbourhood lies inside the
+ * plane (0 <= x < w - 1, 0 <= y < h - 1): the same arithmetic, no clamps. */
+static inline float wr_sample_inside(const float *p, size_t s, float x, float y)
+{
+    const int x0 = (int)x, y0 = (int)y;
+    const float fx = x - (float)x0, fy = y - (float)y0;
+    const float *r0 = p + (size_t)y0 * s, *r1 = r0 + s;
+    return (1 - fy) * ((1 - fx) * r0[x0] + fx * r0[x0 + 1]) +
+           fy * ((1 - fx) * r1[x0] + fx * r1[x0 + 1]);
+}
+
 static void wr_release_gauss(void *p)
 {
     sk_gauss_ws_free(p);
@@ -552,28 +575,45 @@ int sk_wrinkles_measure(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, sk_metric_
      * pixels remain, all as seeds. */
     if (P.line_k > 0) {
         const int T = (int)lround(P.line_mm / q);
+        /* the mean test sum / (2T + 1) >= line_k (in double) holds from
+         * one float sum on: that sum, found once, is the test */
+        const float smin = wr_mean_floor(2 * T + 1, P.line_k);
         for (int y = 1; y < h - 1; y++)
             for (int x = 1; x < w - 1; x++) {
                 uint8_t *c = &cl[(size_t)y * w + x];
                 if (!*c)
                     continue;
                 size_t i = (size_t)y * st + x;
-                float tx = -Ny[i], ty = Nx[i], sum = 0;
+                const float nx = Nx[i], ny = Ny[i], tx = -ny, ty = nx;
                 /* Every term is >= 0 (R >= 0), so the partial sum only
                  * grows: once its mean over the whole stretch reaches
-                 * line_k, the full one does too and the rest is not read. */
-                int supported = 0;
-                for (int t = -T; t <= T && !supported; t++) {
+                 * line_k, the full one does too and the rest is not read.
+                 * Each coordinate is monotone in t and in the offset, so
+                 * when the four corners of the stretch are inside the plane
+                 * so is every sample, and the clamps are skipped. */
+                const float xa = x - T * tx - nx, xb = x - T * tx + nx, xc = x + T * tx - nx,
+                            xd = x + T * tx + nx;
+                const float ya = y - T * ty - ny, yb = y - T * ty + ny, yc = y + T * ty - ny,
+                            yd = y + T * ty + ny;
+                const float lo_x = fminf(fminf(xa, xb), fminf(xc, xd)),
+                            hi_x = fmaxf(fmaxf(xa, xb), fmaxf(xc, xd)),
+                            lo_y = fminf(fminf(ya, yb), fminf(yc, yd)),
+                            hi_y = fmaxf(fmaxf(ya, yb), fmaxf(yc, yd));
+                const int inside = lo_x >= 0 && lo_y >= 0 && hi_x < (float)(w - 1) &&
+                                   hi_y < (float)(h - 1);
+                float sum = 0;
+                int t = -T;
+                for (; t <= T && sum < smin; t++) {
                     float best = 0;
                     for (int off = -1; off <= 1; off++) {
-                        float v = sk_feat_sample(Rm, st, w, h, x + t * tx + off * Nx[i],
-                                                 y + t * ty + off * Ny[i]);
+                        const float sx = x + t * tx + off * nx, sy = y + t * ty + off * ny;
+                        float v = inside ? wr_sample_inside(Rm, st, sx, sy)
+                                         : sk_feat_sample(Rm, st, w, h, sx, sy);
                         best = v > best ? v : best;
                     }
                     sum += best;
-                    supported = sum / (2 * T + 1) >= P.line_k;
                 }
-                *c = supported ? 2 : 0;
+                *c = sum >= smin ? 2 : 0;
             }
     }
 
