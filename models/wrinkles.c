@@ -298,25 +298,6 @@ static float wr_end_trace(const wr_trace_in *in, wr_piece *pc, int a, int e, flo
     return (float)in->tout;
 }
 
-/* One row of the ridge measure's first part, branch-free so that it can be
- * vectorised: the larger eigenvalue la of the sigma^2-normalised Hessian
- * and the exponent of the blob damping, -(lb / la)^2 / (2 beta^2). Where
- * la <= 0 the exponent is meaningless and not used. */
-static void wr_ridge_row(const float *restrict hxx, const float *restrict hxy,
-                         const float *restrict hyy, int w, float s2, float ib2,
-                         float *restrict la_out, float *restrict arg_out)
-{
-    for (int x = 0; x < w; x++) {
-        float dxx = s2 * hxx[x], dyy = s2 * hyy[x], dxy = s2 * hxy[x];
-        float m = 0.5f * (dxx + dyy);
-        float d = sqrtf(0.25f * (dxx - dyy) * (dxx - dyy) + dxy * dxy);
-        float la = m + d, lb = m - d; /* la >= lb */
-        float rb = lb / la;
-        la_out[x] = la;
-        arg_out[x] = -rb * rb * ib2;
-    }
-}
-
 /* The least float s with (double)s / n >= k (n > 0): the test is monotone
  * in s, so it holds exactly for the floats from s on. */
 static float wr_mean_floor(int n, double k)
@@ -461,7 +442,6 @@ int sk_wrinkles_measure(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, sk_metric_
     float *row_la = sk_models_ws_bytes(ws, "wrinkles.row", sizeof(float) * 2 * (size_t)w);
     if (!row_la)
         return SK_ERR_NOMEM;
-    float *row_arg = row_la + w;
     /* kept in the workspace: a new Gaussian workspace per photo would pay
      * its page faults again (DESIGN §9) */
     sk_gauss_ws *gws =
@@ -499,35 +479,11 @@ int sk_wrinkles_measure(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, sk_metric_
         }
         const float inv_noise = (float)(1.0 / noise);
         const float ib2 = (float)(1.0 / (2.0 * P.beta * P.beta));
+        const sk_ridge_max_params rp = {s2, ib2, inv_noise, k};
         for (int y = 0; y < h; y++) {
             const size_t o = (size_t)y * st;
-            wr_ridge_row(hxx + o, hxy + o, hyy + o, w, s2, ib2, row_la, row_arg);
-            for (int x = 0; x < w; x++) {
-                size_t i = o + x;
-                float la = row_la[x];
-                if (!(la > 0.0f))
-                    continue;
-                /* the damping factor is at most 1, so r <= la * inv_noise:
-                 * when that cannot beat the current maximum, expf is skipped
-                 * (the same comparison would fail below) */
-                if (!(la * inv_noise > Rm[i]))
-                    continue;
-                float r = la * expf(row_arg[x]) * inv_noise;
-                if (r > Rm[i]) {
-                    float dxx = s2 * hxx[i], dyy = s2 * hyy[i], dxy = s2 * hxy[i];
-                    Rm[i] = r;
-                    Sk[i] = (uint8_t)k;
-                    /* eigenvector of la: the normal across the valley */
-                    float vx = dxy, vy = la - dxx;
-                    if (fabsf(vx) + fabsf(vy) < 1e-12f) {
-                        vx = dxx >= dyy ? 1.0f : 0.0f;
-                        vy = dxx >= dyy ? 0.0f : 1.0f;
-                    }
-                    float n = 1.0f / sqrtf(vx * vx + vy * vy);
-                    Nx[i] = vx * n;
-                    Ny[i] = vy * n;
-                }
-            }
+            sk_filter_ridge_max_row(hxx + o, hxy + o, hyy + o, w, &rp, Rm + o, Sk + o, Nx + o,
+                                    Ny + o, row_la);
         }
     }
     const float thi = (float)P.k_hi, tlo = (float)P.k_lo;

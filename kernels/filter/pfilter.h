@@ -58,4 +58,13 @@ void sk_filter_frangi_row_scalar(const float *xx, const float *xy, const float *
 void sk_filter_frangi_row_avx2(const float *xx, const float *xy, const float *yy, float *out,
                                int w, float s2, float beta2, float c2, int dark);
 
+void sk_filter_ridge_max_row_scalar(const float *hxx, const float *hxy, const float *hyy, int w,
+                                    const sk_ridge_max_params *p, float *R, uint8_t *S,
+                                    float *nx, float *ny, float *scratch);
+void sk_filter_ridge_max_row_avx2(const float *hxx, const float *hxy, const float *hyy, int w,
+                                  const sk_ridge_max_params *p, float *R, uint8_t *S, float *nx,
+                                  float *ny, float *scratch);
+/* The AVX2 row's exponential, one value (for the accuracy test). */
+float sk_filter_expf_avx2(float x);
+
 #endif

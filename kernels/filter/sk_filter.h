@@ -59,6 +59,25 @@ int sk_filter_frangi(const float *xx, const float *xy, const float *yy, size_t s
                      int h, double sigma, const sk_frangi_params *p, float *out,
                      size_t out_stride);
 
+/* One row of a multi-scale valley maximum (the wrinkle model's ridge
+ * measure), called once per scale with that scale's Hessian row (not
+ * normalised). With D = s2 H (s2 = sigma^2), la >= lb its eigenvalues and
+ * rb = lb / la, where la > 0:
+ *     r = la exp(-rb^2 ib2) inv_noise;
+ * where r > R[x]: R[x] = r, S[x] = scale and (nx, ny)[x] = the unit
+ * eigenvector of la, the normal across a dark valley ((D_xy, la - D_xx),
+ * or an axis when that vanishes). Other pixels are left alone. scratch: 2 w
+ * floats. AVX2 evaluates exp as a vector polynomial (within 2 ulp). */
+typedef struct sk_ridge_max_params {
+    float s2;        /* sigma^2 */
+    float ib2;       /* 1 / (2 beta^2) */
+    float inv_noise; /* 1 / the scale's noise */
+    int scale;       /* the scale's index, stored in S */
+} sk_ridge_max_params;
+void sk_filter_ridge_max_row(const float *hxx, const float *hxy, const float *hyy, int w,
+                             const sk_ridge_max_params *p, float *R, uint8_t *S, float *nx,
+                             float *ny, float *scratch);
+
 /* Scratch of the multi-scale ridge measure (Gaussian workspace + 4 planes). */
 typedef struct sk_ridge_ws {
     sk_gauss_ws gauss;
