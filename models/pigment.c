@@ -53,23 +53,30 @@ typedef struct work {
 
 /* Skin-weighted Gaussian: out = G*(v m) / G*(m), so that a background near
  * the mask's edge ignores what is not skin (or what `m` excludes). */
-static int masked_blur(const work_t *k, const float *v, const float *m, float *out, double sigma)
+/* out = G(v m) / G(m) (v where the blurred weight is under 1e-3), for one or
+ * two planes v (v2 may be NULL) with one mask, whose blur is taken once. */
+static int masked_blur2(const work_t *k, const float *v, const float *v2, const float *m,
+                        float *out, float *out2, double sigma)
 {
     const size_t s = k->s;
-    for (int y = 0; y < k->h; y++)
-        for (int x = 0; x < k->w; x++)
-            k->tmp[(size_t)y * s + x] = v[(size_t)y * s + x] * m[(size_t)y * s + x];
-    int rc = sk_filter_gauss(k->tmp, s, out, s, k->w, k->h, sigma, 0, 0, k->g);
-    if (rc == SK_OK)
-        rc = sk_filter_gauss(m, s, k->tmp2, s, k->w, k->h, sigma, 0, 0, k->g);
-    if (rc < 0)
-        return rc;
-    for (int y = 0; y < k->h; y++)
-        for (int x = 0; x < k->w; x++) {
-            size_t i = (size_t)y * s + x;
-            out[i] = k->tmp2[i] > 1e-3f ? out[i] / k->tmp2[i] : v[i];
-        }
-    return SK_OK;
+    int rc = sk_filter_gauss(m, s, k->tmp2, s, k->w, k->h, sigma, 0, 0, k->g);
+    for (int p = 0; p < 2 && rc == SK_OK; p++) {
+        const float *vp = p ? v2 : v;
+        float *op = p ? out2 : out;
+        if (!vp)
+            break;
+        for (int y = 0; y < k->h; y++)
+            for (int x = 0; x < k->w; x++)
+                k->tmp[(size_t)y * s + x] = vp[(size_t)y * s + x] * m[(size_t)y * s + x];
+        if ((rc = sk_filter_gauss(k->tmp, s, op, s, k->w, k->h, sigma, 0, 0, k->g)) < 0)
+            break;
+        for (int y = 0; y < k->h; y++)
+            for (int x = 0; x < k->w; x++) {
+                size_t i = (size_t)y * s + x;
+                op[i] = k->tmp2[i] > 1e-3f ? op[i] / k->tmp2[i] : vp[i];
+            }
+    }
+    return rc;
 }
 
 /* The skin weights without the candidates: `mask` (stride w) is dilated by
@@ -362,8 +369,7 @@ int sk_pigment_measure(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, sk_metric_s
                 return rc;
             mk = excl;
         }
-        if ((rc = masked_blur(&k, cL, mk, bgL, sig_bg)) < 0 ||
-            (rc = masked_blur(&k, cB, mk, bgB, sig_bg)) < 0)
+        if ((rc = masked_blur2(&k, cL, cB, mk, bgL, bgB, sig_bg)) < 0)
             return rc;
         for (int y = 0; y < h; y++)
             for (int x = 0; x < w; x++) {
@@ -454,7 +460,7 @@ int sk_pigment_measure(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, sk_metric_s
                 }
             mk = excl;
         }
-        if ((rc = masked_blur(&k, cA, mk, bgB, sig_rb)) < 0)
+        if ((rc = masked_blur2(&k, cA, NULL, mk, bgB, NULL, sig_rb)) < 0)
             return rc;
         for (int y = 0; y < h; y++)
             for (int x = 0; x < w; x++) {
