@@ -558,8 +558,7 @@ int sk_wrinkles_measure(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, sk_metric_
                 const int inside = lo_x >= 0 && lo_y >= 0 && hi_x < (float)(w - 1) &&
                                    hi_y < (float)(h - 1);
                 float sum = 0;
-                int t = -T;
-                for (; t <= T && sum < smin; t++) {
+                for (int t = -T; t <= T && sum < smin; t++) {
                     float best = 0;
                     for (int off = -1; off <= 1; off++) {
                         const float sx = x + t * tx + off * nx, sy = y + t * ty + off * ny;
