@@ -556,10 +556,11 @@ int sk_stats_masked_median_mad(const float *src, size_t src_stride, const float 
     view v = {src, src_stride, mask, mask_stride, w, h, 0, 0.0};
     selector s;
     void *mem = selector_init(&s, &v);
+    /* the messages are sk_stats_masked_percentiles', as this call gave before */
     if (!mem)
-        return sk_error_set(SK_ERR_NOMEM, "masked_median_mad: buffers");
+        return sk_error_set(SK_ERR_NOMEM, "masked_percentiles: buffers");
     if (s.n == 0) {
-        rc = sk_error_set(SK_ERR_QUALITY, "masked_median_mad: no pixel in the mask");
+        rc = sk_error_set(SK_ERR_QUALITY, "masked_percentiles: no pixel in the mask");
         goto done;
     }
     double med, dev;
