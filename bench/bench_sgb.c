@@ -1,14 +1,19 @@
 /* Benchmarks of the stats, geom and blas families: local mean/variance,
  * affine warp, 2x down-sample and resize, oriented filter bank (GEMM vs
- * direct), PCA of 3 channels. One thread (OpenBLAS too), 3 MP and 12 MP. */
+ * direct), PCA of 3 channels. One thread (OpenBLAS too), 3 MP and 12 MP.
+ * Order statistics as the models use them (3 MP only): the masked median and
+ * MAD of a noise plane read every 2nd row (wrinkles) and in a 512x384
+ * window (pores), and sk_select_kth's median and MAD of 190k floats (skin). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "common.h"
 #include "blas/pblas.h"
 #include "geom/pgeom.h"
 #include "stats/pstats.h"
+#include "pmodels.h"
 
 typedef struct {
     const bench_size *sz;
@@ -98,6 +103,71 @@ static void run_pca_project(void *p)
                         c->planes + 3 * plane, c->stride, plane);
 }
 
+typedef struct {
+    const float *src, *mask;
+    size_t stride;
+    int w, h, step;
+    float *v, *v0;
+    size_t n;
+} order_ctx;
+
+static void run_median_mad(void *p)
+{
+    order_ctx *c = p;
+    double med, mad;
+    size_t s = c->stride * (size_t)c->step;
+    sk_stats_masked_median_mad(c->src, s, c->mask, s, c->w, (c->h + c->step - 1) / c->step, &med,
+                               &mad);
+}
+
+/* as models/skin_mask.c's robust(): median, then the median of |v - median| */
+static void run_select_robust(void *p)
+{
+    order_ctx *c = p;
+    memcpy(c->v, c->v0, c->n * sizeof(float));
+    float med = sk_select_kth(c->v, c->n, c->n / 2);
+    for (size_t i = 0; i < c->n; i++)
+        c->v[i] = fabsf(c->v[i] - med);
+    sk_select_kth(c->v, c->n, c->n / 2);
+}
+
+static void bench_order_stats(const bench_size *sz)
+{
+    /* a high-pass of the test pattern (noise about 0, like the Laplacian the
+     * noise levels are taken from) over an elliptic mask of 3/4 of the plane */
+    order_ctx c = {.w = sz->w, .h = sz->h};
+    float *pat = bench_plane(sz, &c.stride);
+    float *hp = bench_plane(sz, &c.stride), *mask = bench_plane(sz, &c.stride);
+    for (int y = 0; y < sz->h; y++)
+        for (int x = 0; x < sz->w; x++) {
+            size_t i = (size_t)y * c.stride + x;
+            double dx = (x - sz->w / 2.0) / (0.5 * sz->w), dy = (y - sz->h / 2.0) / (0.5 * sz->h);
+            hp[i] = pat[i] - (x + 1 < sz->w ? pat[i + 1] : pat[i - 1]);
+            mask[i] = dx * dx + dy * dy < 1.0 ? 1.0f : 0.0f;
+        }
+    c.src = hp, c.mask = mask, c.step = 2;
+    bench_report("masked_median_mad every 2nd row", "scalar", sz,
+                 bench_time(run_median_mad, &c, 0.3));
+    const bench_size win = {"512x384", 512, 384};
+    size_t off = (size_t)(sz->h / 4) * c.stride + (size_t)(sz->w / 3);
+    c.src = hp + off, c.mask = mask + off, c.w = win.w, c.h = win.h, c.step = 1;
+    bench_report("masked_median_mad", "scalar", &win, bench_time(run_median_mad, &c, 0.3));
+
+    /* 190k floats like the skin model's samples of L* */
+    const bench_size sel = {"190k", 190000, 1};
+    c.n = 190000;
+    c.v = malloc(c.n * sizeof(float));
+    c.v0 = malloc(c.n * sizeof(float));
+    for (size_t i = 0; i < c.n; i++)
+        c.v0[i] = 40.0f + 40.0f * pat[i * 13 % (c.stride * (size_t)sz->h)];
+    bench_report("select_kth median+MAD", "scalar", &sel, bench_time(run_select_robust, &c, 0.3));
+    free(c.v);
+    free(c.v0);
+    sk_free(pat);
+    sk_free(hp);
+    sk_free(mask);
+}
+
 int main(void)
 {
     bench_header("sgb (stats, geom, blas)");
@@ -156,6 +226,9 @@ int main(void)
 
         bench_report("pca_fit d=3", "blas", sz, bench_time(run_pca_fit, &c, 0.3));
         bench_report("pca_project d=3", "blas", sz, bench_time(run_pca_project, &c, 0.3));
+
+        if (s == 0)
+            bench_order_stats(sz);
 
         free(c.scratch);
         sk_free(c.src);

@@ -83,8 +83,9 @@ int sk_stats_masked_histogram(const float *src, size_t src_stride, const float *
 
 /* Exact percentiles of the masked pixels, p[i] in [0, 100], with linear
  * interpolation between order statistics (numpy.percentile's default:
- * position (n-1) p / 100). Uses a few histogram-refinement passes and a small
- * internal buffer (no copy of the plane). out[np] is written.
+ * position (n-1) p / 100). Radix selection on the value bits: usually two
+ * passes over the plane per distinct percentile, with a small internal
+ * buffer (no copy of the plane). out[np] is written.
  * Returns 0, SK_ERR_ARG (bad p, np < 1), SK_ERR_QUALITY when no pixel
  * counts, SK_ERR_NOMEM. */
 int sk_stats_masked_percentiles(const float *src, size_t src_stride, const float *mask,
@@ -92,9 +93,9 @@ int sk_stats_masked_percentiles(const float *src, size_t src_stride, const float
                                 double *out);
 
 /* Robust location and spread: the median and the median absolute deviation
- * MAD = median(|x - median|) (unscaled; multiply by 1.4826 for a Gaussian
- * sigma estimate). Either output may be NULL. Returns as
- * sk_stats_masked_percentiles. */
+ * MAD = median(|x - median|), deviations in double (unscaled; multiply by
+ * 1.4826 for a Gaussian sigma estimate). Usually two passes over the plane in
+ * all. Either output may be NULL. Returns as sk_stats_masked_percentiles. */
 int sk_stats_masked_median_mad(const float *src, size_t src_stride, const float *mask,
                                size_t mask_stride, int w, int h, double *median, double *mad);
 

@@ -263,6 +263,108 @@ Test(masked_percentiles, median_mad_and_errors)
     cr_assert_eq(sk_stats_masked_percentiles(s, 7, NULL, 7, 7, 1, &bad, 1, &out), SK_ERR_ARG);
 }
 
+/* Exact (==) comparison against sorted copies, as the percentiles are exact:
+ * the float values sorted for the median, |x - median| in double sorted for
+ * the MAD, the same interpolation. */
+static int cmp_d(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double pct_exact(const double *sorted, size_t n, double p)
+{
+    double pos = (double)(n - 1) * p / 100.0;
+    size_t k = (size_t)floor(pos);
+    if (k > n - 1)
+        k = n - 1;
+    double frac = pos - (double)k, v = sorted[k];
+    if (frac > 0.0 && k + 1 < n)
+        v += frac * (sorted[k + 1] - v);
+    return v;
+}
+
+enum { RGAUSS, ROFFSET, RFEW, RCONST, RWIDE, RSIGNED_ZERO, RNEG, NRKIND };
+
+static float rand_value(int kind, sk_test_rng *r)
+{
+    double g = sk_test_rng_gauss(r);
+    switch (kind) {
+    case RGAUSS:
+        return (float)(0.8 * g);
+    case ROFFSET:
+        return (float)(1000.0 + 1e-3 * g); /* one top bin: the general route */
+    case RFEW:
+        return (float)floor(sk_test_rng_uniform(r) * 4);
+    case RCONST:
+        return -2.5f;
+    case RWIDE:
+        return (float)(g * exp(40.0 * sk_test_rng_uniform(r) - 20.0));
+    case RSIGNED_ZERO:
+        return sk_test_rng_uniform(r) < 0.4 ? (g < 0 ? -0.0f : 0.0f) : (float)g;
+    default:
+        return (float)(-50.0 - fabs(g));
+    }
+}
+
+Test(masked_percentiles, randomized_exact_against_sorted_copies)
+{
+    sk_test_rng rng;
+    sk_test_rng_init(&rng, sk_test_seed() + 3);
+    const int sizes[][2] = {{1, 1},  {2, 1},   {3, 1},    {1, 5},     {7, 3},
+                            {31, 9}, {33, 33}, {100, 57}, {512, 384}, {1000, 301}};
+    const int nsizes = sizeof sizes / sizeof sizes[0];
+    const double p[] = {0, 0.5, 10, 25, 50, 50.1, 75, 99, 100};
+    const int np = sizeof p / sizeof p[0];
+    for (int si = 0; si < nsizes; si++)
+        for (int kind = 0; kind < NRKIND; kind++)
+            for (int mk = 0; mk < 3; mk++) {
+                const int w = sizes[si][0], h = sizes[si][1];
+                const size_t ss = (size_t)w + 5, N = ss * (size_t)h;
+                float *s = malloc(N * sizeof(float)), *m = malloc(N * sizeof(float));
+                double *vals = malloc(N * sizeof(double)), *dev = malloc(N * sizeof(double));
+                const double keep = mk == 0 ? 1.0 : mk == 1 ? 0.7 : 0.05;
+                for (size_t i = 0; i < N; i++) {
+                    s[i] = rand_value(kind, &rng);
+                    double u = sk_test_rng_uniform(&rng);
+                    if (u < 0.01)
+                        s[i] = u < 0.004 ? NAN : u < 0.007 ? INFINITY : -INFINITY;
+                    m[i] = sk_test_rng_uniform(&rng) < keep ? 0.75f : 0.25f;
+                }
+                m[0] = 1.0f;
+                s[0] = rand_value(kind, &rng);
+                size_t n = 0;
+                for (int y = 0; y < h; y++)
+                    for (int x = 0; x < w; x++) {
+                        size_t i = (size_t)y * ss + x;
+                        if (m[i] > 0.5f && isfinite(s[i]))
+                            vals[n++] = s[i];
+                    }
+                qsort(vals, n, sizeof(double), cmp_d);
+                double out[9];
+                cr_assert_eq(sk_stats_masked_percentiles(s, ss, m, ss, w, h, p, np, out), SK_OK);
+                for (int i = 0; i < np; i++)
+                    cr_assert_eq(out[i], pct_exact(vals, n, p[i]),
+                                 "%dx%d kind %d mask %d p %g: %.17g vs %.17g", w, h, kind, mk, p[i],
+                                 out[i], pct_exact(vals, n, p[i]));
+                const double med = pct_exact(vals, n, 50.0);
+                for (size_t i = 0; i < n; i++)
+                    dev[i] = fabs(vals[i] - med);
+                qsort(dev, n, sizeof(double), cmp_d);
+                const double mad = pct_exact(dev, n, 50.0);
+                double gm, gd;
+                cr_assert_eq(sk_stats_masked_median_mad(s, ss, m, ss, w, h, &gm, &gd), SK_OK);
+                cr_assert_eq(gm, med, "%dx%d kind %d mask %d: median %.17g vs %.17g", w, h, kind,
+                             mk, gm, med);
+                cr_assert_eq(gd, mad, "%dx%d kind %d mask %d: MAD %.17g vs %.17g", w, h, kind, mk,
+                             gd, mad);
+                free(s);
+                free(m);
+                free(vals);
+                free(dev);
+            }
+}
+
 Test(masked_summary, matches_direct_and_histogram_counts)
 {
     sk_test_rng rng;
