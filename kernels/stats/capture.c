@@ -36,14 +36,6 @@ const float *sk_stats_capture_lut(void)
     return capture_lut;
 }
 
-static inline float srgb_decode(const float *lut, float v)
-{
-    v = v < 0 ? 0 : v > 1 ? 1 : v;
-    float f = v * SK_CAPTURE_LUT;
-    int i = (int)f;
-    return lut[i] + (f - (float)i) * (lut[i + 1] - lut[i]);
-}
-
 #define CAPTURE_LANES 8
 
 /* Rec. 709 luma of one row. */
@@ -61,7 +53,6 @@ void sk_stats_capture_scalar(const float *r, const float *g, const float *b, siz
                              sk_capture_sums *out)
 {
     const float *lut = sk_stats_capture_lut();
-    const float hi = SK_CAPTURE_HI, lo = SK_CAPTURE_LO;
     double n = 0, luma = 0, clipped = 0, dark = 0, lap2 = 0, nlap = 0;
     double lin_r = 0, lin_g = 0, lin_b = 0;
     float *L[3] = {buf, buf + w, buf + 2 * (size_t)w}, *wt = buf + 3 * (size_t)w;
@@ -81,21 +72,10 @@ void sk_stats_capture_scalar(const float *r, const float *g, const float *b, siz
               sd[CAPTURE_LANES] = {0};
         int x = 0;
         for (; x + CAPTURE_LANES <= w; x += CAPTURE_LANES)
-            for (int j = 0; j < CAPTURE_LANES; j++) {
-                const int i = x + j;
-                const float k = wt[i];
-                sn[j] += k;
-                sl[j] += k * Lc[i];
-                sc[j] += k * (float)((R[i] >= hi) | (G[i] >= hi) | (B[i] >= hi));
-                sd[j] += k * (float)((R[i] <= lo) & (G[i] <= lo) & (B[i] <= lo));
-            }
-        for (; x < w; x++) {
-            const float k = wt[x];
-            sn[0] += k;
-            sl[0] += k * Lc[x];
-            sc[0] += k * (float)((R[x] >= hi) | (G[x] >= hi) | (B[x] >= hi));
-            sd[0] += k * (float)((R[x] <= lo) & (G[x] <= lo) & (B[x] <= lo));
-        }
+            for (int j = 0; j < CAPTURE_LANES; j++)
+                sk_capture_add(R, G, B, Lc, wt, x + j, &sn[j], &sl[j], &sc[j], &sd[j]);
+        for (; x < w; x++)
+            sk_capture_add(R, G, B, Lc, wt, x, &sn[0], &sl[0], &sc[0], &sd[0]);
         for (int j = 0; j < CAPTURE_LANES; j++)
             n += sn[j], luma += sl[j], clipped += sc[j], dark += sd[j];
         if (y > 0 && y < h - 1) {
@@ -104,13 +84,12 @@ void sk_stats_capture_scalar(const float *r, const float *g, const float *b, siz
             int x1 = 1;
             for (; x1 + CAPTURE_LANES <= w - 1; x1 += CAPTURE_LANES)
                 for (int j = 0; j < CAPTURE_LANES; j++) {
-                    const int i = x1 + j;
-                    const float lap = 4.0f * Lc[i] - Lc[i - 1] - Lc[i + 1] - La[i] - Lb[i];
-                    s2[j] += wt[i] * lap * lap;
-                    sk[j] += wt[i];
+                    const float lap = sk_capture_lap(La, Lc, Lb, x1 + j);
+                    s2[j] += wt[x1 + j] * lap * lap;
+                    sk[j] += wt[x1 + j];
                 }
             for (; x1 < w - 1; x1++) {
-                const float lap = 4.0f * Lc[x1] - Lc[x1 - 1] - Lc[x1 + 1] - La[x1] - Lb[x1];
+                const float lap = sk_capture_lap(La, Lc, Lb, x1);
                 s2[0] += wt[x1] * lap * lap;
                 sk[0] += wt[x1];
             }
@@ -122,9 +101,9 @@ void sk_stats_capture_scalar(const float *r, const float *g, const float *b, siz
             double cr = 0, cg = 0, cb = 0;
             for (int x2 = 0; x2 < w; x2 += 2)
                 if (wt[x2] != 0) {
-                    cr += srgb_decode(lut, R[x2]);
-                    cg += srgb_decode(lut, G[x2]);
-                    cb += srgb_decode(lut, B[x2]);
+                    cr += sk_capture_decode(lut, R[x2]);
+                    cg += sk_capture_decode(lut, G[x2]);
+                    cb += sk_capture_decode(lut, B[x2]);
                 }
             lin_r += cr, lin_g += cg, lin_b += cb;
         }

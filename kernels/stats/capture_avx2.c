@@ -44,14 +44,6 @@ static inline __m256 decode(const float *lut, __m256 v)
     return _mm256_add_ps(a, _mm256_mul_ps(fr, _mm256_sub_ps(b, a)));
 }
 
-static inline float decode1(const float *lut, float v)
-{
-    v = v < 0 ? 0 : v > 1 ? 1 : v;
-    float f = v * SK_CAPTURE_LUT;
-    int i = (int)f;
-    return lut[i] + (f - (float)i) * (lut[i + 1] - lut[i]);
-}
-
 static inline void add_pd(__m256d acc[2], __m256 v)
 {
     acc[0] = _mm256_add_pd(acc[0], _mm256_cvtps_pd(_mm256_castps256_ps128(v)));
@@ -70,8 +62,7 @@ void sk_stats_capture_avx2(const float *r, const float *g, const float *b, size_
                            sk_capture_sums *out)
 {
     const float *lut = sk_stats_capture_lut();
-    const float his = SK_CAPTURE_HI, los = SK_CAPTURE_LO;
-    const __m256 hi = _mm256_set1_ps(his), lo = _mm256_set1_ps(los), one = _mm256_set1_ps(1.0f),
+    const __m256 hi = _mm256_set1_ps(SK_CAPTURE_HI), lo = _mm256_set1_ps(SK_CAPTURE_LO), one = _mm256_set1_ps(1.0f),
                  four = _mm256_set1_ps(4.0f), zero = _mm256_setzero_ps();
     double n = 0, luma = 0, clipped = 0, dark = 0, lap2 = 0, nlap = 0;
     double lin_r = 0, lin_g = 0, lin_b = 0;
@@ -107,13 +98,8 @@ void sk_stats_capture_avx2(const float *r, const float *g, const float *b, size_
         _mm256_storeu_ps(sl, vl);
         _mm256_storeu_ps(sc, vc);
         _mm256_storeu_ps(sd, vd);
-        for (; x < w; x++) {
-            const float k = wt[x];
-            sn[0] += k;
-            sl[0] += k * Lc[x];
-            sc[0] += k * (float)((R[x] >= his) | (G[x] >= his) | (B[x] >= his));
-            sd[0] += k * (float)((R[x] <= los) & (G[x] <= los) & (B[x] <= los));
-        }
+        for (; x < w; x++)
+            sk_capture_add(R, G, B, Lc, wt, x, &sn[0], &sl[0], &sc[0], &sd[0]);
         for (int j = 0; j < 8; j++)
             n += sn[j], luma += sl[j], clipped += sc[j], dark += sd[j];
 
@@ -135,7 +121,7 @@ void sk_stats_capture_avx2(const float *r, const float *g, const float *b, size_
             _mm256_storeu_ps(s2, v2);
             _mm256_storeu_ps(sk, vk);
             for (; x1 < w - 1; x1++) {
-                const float lap = 4.0f * Lc[x1] - Lc[x1 - 1] - Lc[x1 + 1] - La[x1] - Lb[x1];
+                const float lap = sk_capture_lap(La, Lc, Lb, x1);
                 s2[0] += wt[x1] * lap * lap;
                 sk[0] += wt[x1];
             }
@@ -156,9 +142,9 @@ void sk_stats_capture_avx2(const float *r, const float *g, const float *b, size_
             double cr = pd_sum(ar), cg = pd_sum(ag), cb = pd_sum(ab);
             for (; x2 < w; x2 += 2)
                 if (wt[x2] != 0) {
-                    cr += decode1(lut, R[x2]);
-                    cg += decode1(lut, G[x2]);
-                    cb += decode1(lut, B[x2]);
+                    cr += sk_capture_decode(lut, R[x2]);
+                    cg += sk_capture_decode(lut, G[x2]);
+                    cb += sk_capture_decode(lut, B[x2]);
                 }
             lin_r += cr, lin_g += cg, lin_b += cb;
         }

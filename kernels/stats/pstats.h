@@ -31,6 +31,34 @@ void sk_stats_local_mean_var_scalar(const float *src, size_t ss, const float *ma
 #define SK_CAPTURE_HI (254.5f / 255.0f)
 #define SK_CAPTURE_LO (2.0f / 255.0f)
 const float *sk_stats_capture_lut(void);
+
+/* sRGB decoding of v through the table (clamped to 0..1). */
+static inline float sk_capture_decode(const float *lut, float v)
+{
+    v = v < 0 ? 0 : v > 1 ? 1 : v;
+    float f = v * SK_CAPTURE_LUT;
+    int i = (int)f;
+    return lut[i] + (f - (float)i) * (lut[i + 1] - lut[i]);
+}
+
+/* Pixel i's terms added to one lane of the four row sums (count, luma,
+ * clipped, dark). */
+static inline void sk_capture_add(const float *R, const float *G, const float *B,
+                                  const float *Lc, const float *wt, int i, float *sn, float *sl,
+                                  float *sc, float *sd)
+{
+    const float k = wt[i];
+    *sn += k;
+    *sl += k * Lc[i];
+    *sc += k * (float)((R[i] >= SK_CAPTURE_HI) | (G[i] >= SK_CAPTURE_HI) | (B[i] >= SK_CAPTURE_HI));
+    *sd += k * (float)((R[i] <= SK_CAPTURE_LO) & (G[i] <= SK_CAPTURE_LO) & (B[i] <= SK_CAPTURE_LO));
+}
+
+/* Pixel i's term of the Laplacian energy (luma rows above, here, below). */
+static inline float sk_capture_lap(const float *La, const float *Lc, const float *Lb, int i)
+{
+    return 4.0f * Lc[i] - Lc[i - 1] - Lc[i + 1] - La[i] - Lb[i];
+}
 void sk_stats_capture_scalar(const float *r, const float *g, const float *b, size_t s,
                              const uint8_t *mask, size_t ms, int w, int h, float *buf,
                              sk_capture_sums *out);
