@@ -6,6 +6,9 @@
  * (tests/kernels/test_ridge_max.c). Below ln(FLT_MIN) it gives 0. */
 #include <immintrin.h>
 #include <math.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <string.h>
 
 #include "pfilter.h"
 
@@ -31,6 +34,21 @@ static inline __m256 v_expf(__m256 x)
     return _mm256_andnot_ps(under, _mm256_mul_ps(y, _mm256_castsi256_ps(e)));
 }
 
+/* byte_mask[b]: byte j is 0xff where bit j of b is set */
+static uint64_t byte_mask[256];
+static pthread_once_t byte_mask_once = PTHREAD_ONCE_INIT;
+
+static void byte_mask_init(void)
+{
+    for (int b = 0; b < 256; b++) {
+        uint64_t m = 0;
+        for (int j = 0; j < 8; j++)
+            if (b >> j & 1)
+                m |= (uint64_t)0xff << (8 * j);
+        byte_mask[b] = m;
+    }
+}
+
 float sk_filter_expf_avx2(float x)
 {
     float o[8];
@@ -47,7 +65,8 @@ void sk_filter_ridge_max_row_avx2(const float *hxx, const float *hxy, const floa
                  quarter = _mm256_set1_ps(0.25f), one = _mm256_set1_ps(1.0f),
                  zero = _mm256_setzero_ps(), tiny = _mm256_set1_ps(1e-12f),
                  sign = _mm256_set1_ps(-0.0f);
-    const uint8_t scale = (uint8_t)p->scale;
+    const uint64_t scale8 = 0x0101010101010101ull * (uint8_t)p->scale;
+    pthread_once(&byte_mask_once, byte_mask_init);
     int x = 0;
     for (; x + 8 <= w; x += 8) {
         const __m256 dxx = _mm256_mul_ps(s2, _mm256_loadu_ps(hxx + x)),
@@ -83,9 +102,12 @@ void sk_filter_ridge_max_row_avx2(const float *hxx, const float *hxy, const floa
         _mm256_storeu_ps(R + x, _mm256_blendv_ps(Rv, r, up));
         _mm256_storeu_ps(nx + x, _mm256_blendv_ps(_mm256_loadu_ps(nx + x), _mm256_mul_ps(vx, n), up));
         _mm256_storeu_ps(ny + x, _mm256_blendv_ps(_mm256_loadu_ps(ny + x), _mm256_mul_ps(vy, n), up));
-        for (int j = 0; j < 8; j++)
-            if (bits >> j & 1)
-                S[x + j] = scale;
+        /* the scale into the updated lanes' bytes, without a branch per lane */
+        uint64_t sv;
+        memcpy(&sv, S + x, sizeof sv);
+        const uint64_t on = byte_mask[bits];
+        sv = (sv & ~on) | (scale8 & on);
+        memcpy(S + x, &sv, sizeof sv);
     }
     if (x < w)
         sk_filter_ridge_max_row_scalar(hxx + x, hxy + x, hyy + x, w - x, p, R + x, S + x, nx + x,
