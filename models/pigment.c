@@ -376,12 +376,15 @@ int sk_pigment_measure(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, sk_metric_s
                 size_t i = (size_t)y * k.s + x;
                 float d = (float)gain * (bgL[i] - sm[i]);
                 dl[i] = d;
-                /* browning: b* / (L* + 16) up against the background's */
-                float br =
-                    (float)(dr[i] / fmax(wide[i] + 16.0, 1.0) - bgB[i] / fmax(bgL[i] + 16.0, 1.0));
                 float db = (float)gain * (dr[i] - bgB[i]);
-                mask[(size_t)y * w + x] =
-                    k.skin[(size_t)y * w + x] && d >= weak_dl && db >= min_db && br > 0;
+                const int cand = k.skin[(size_t)y * w + x] && d >= weak_dl && db >= min_db;
+                /* browning: b* / (L* + 16) up against the background's (on
+                 * the first pass only where it decides: few pixels) */
+                float br = 0;
+                if (cand || pass == 1)
+                    br = (float)(dr[i] / fmax(wide[i] + 16.0, 1.0) -
+                                 bgB[i] / fmax(bgL[i] + 16.0, 1.0));
+                mask[(size_t)y * w + x] = cand && br > 0;
                 if (pass == 1)
                     excl[i] = br; /* kept for the component test */
             }
