@@ -8,7 +8,6 @@
  * agree bit for bit. */
 #include <math.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "pgeom.h"
 
