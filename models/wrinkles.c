@@ -74,7 +74,7 @@ static void wr_params_read(const sk_params_t *p, wr_params *o)
     o->line_k = sk_params_get(p, "wrinkles.line_k", 2.5);
     o->line_mm = sk_params_get(p, "wrinkles.line_mm", 1.0);
     o->nms_width = sk_params_get(p, "wrinkles.nms_width", 0.75);
-    o->nms_dip = sk_params_get(p, "wrinkles.nms_dip", 0.5);
+    o->nms_dip = sk_params_get(p, "wrinkles.nms_dip", 0.6);
     o->end_in_mm = sk_params_get(p, "wrinkles.end_in_mm", 1.0);
     o->end_out_mm = sk_params_get(p, "wrinkles.end_out_mm", 1.5);
     o->end_ref0_mm = sk_params_get(p, "wrinkles.end_ref0_mm", 1.0);
