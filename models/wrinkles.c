@@ -41,7 +41,8 @@ typedef struct wr_params {
     double count_len;       /* wrinkles.count: groups at least this long, mm */
     double line_k;          /* line support threshold (noise units); 0 = hysteresis only */
     double line_mm;         /* half-length of the line support, mm */
-    double nms_width;       /* centreline: the strongest within this many FWHM across */
+    double nms_width;       /* centreline: not within this many FWHM of a stronger ridge */
+    double nms_dip;         /* ... unless R dips under this fraction between: another valley */
     double end_mm;          /* end direction read over this length; shorter pieces do not link */
     double end_in_mm, end_out_mm;    /* free ends: half-contrast point searched in this range */
     double end_ref0_mm, end_ref1_mm; /* reference contrast from the piece this far from the end */
@@ -73,6 +74,7 @@ static void wr_params_read(const sk_params_t *p, wr_params *o)
     o->line_k = sk_params_get(p, "wrinkles.line_k", 2.5);
     o->line_mm = sk_params_get(p, "wrinkles.line_mm", 1.0);
     o->nms_width = sk_params_get(p, "wrinkles.nms_width", 0.75);
+    o->nms_dip = sk_params_get(p, "wrinkles.nms_dip", 0.6);
     o->end_in_mm = sk_params_get(p, "wrinkles.end_in_mm", 1.0);
     o->end_out_mm = sk_params_get(p, "wrinkles.end_out_mm", 1.5);
     o->end_ref0_mm = sk_params_get(p, "wrinkles.end_ref0_mm", 1.0);
@@ -486,10 +488,12 @@ int sk_wrinkles_measure(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, sk_metric_
                                     Ny + o, row_la);
         }
     }
-    const float thi = (float)P.k_hi, tlo = (float)P.k_lo;
-    int nms_reach[WR_MAX_SCALES];
-    for (int k = 0; k < P.nscales; k++)
+    const float thi = (float)P.k_hi, tlo = (float)P.k_lo, dip = (float)P.nms_dip;
+    int nms_reach[WR_MAX_SCALES], reach_max = 1;
+    for (int k = 0; k < P.nscales; k++) {
         nms_reach[k] = (int)lround(P.nms_width * 2.3548 * sig[k] / M_SQRT2);
+        reach_max = nms_reach[k] > reach_max ? nms_reach[k] : reach_max;
+    }
 
     /* Centrelines: ridge pixels not smaller than their two neighbours across
      * the valley (non-maximum suppression along the normal), above the low
@@ -514,13 +518,32 @@ int sk_wrinkles_measure(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, sk_metric_
             float b = sk_feat_sample(Rm, st, w, h, x - Nx[i], y - Ny[i]);
             if (!(r >= a && r > b))
                 continue;
-            /* and the strongest across the valley's width: the shaded wall
-             * of a valley makes a weaker parallel ridge beside it */
-            int reach = nms_reach[Sk[i]];
+            /* and not inside the width of a stronger ridge: the shaded wall
+             * of a valley makes a weaker parallel ridge beside it. The width
+             * is the stronger ridge's own (nms_width FWHM of its scale), so
+             * a narrow line or pore edge does not wipe out a broad valley
+             * beside it; and a stronger ridge beyond a dip of R under
+             * nms_dip * R(p) is a second valley, not this one's wall, so two
+             * close parallel wrinkles keep both centrelines. */
             int top = 1;
-            for (int d = 2; d <= reach && top; d++)
-                top = sk_feat_sample(Rm, st, w, h, x + d * Nx[i], y + d * Ny[i]) <= r &&
-                      sk_feat_sample(Rm, st, w, h, x - d * Nx[i], y - d * Ny[i]) <= r;
+            for (int sgn = -1; sgn <= 1 && top; sgn += 2) {
+                const float fx = sgn * Nx[i], fy = sgn * Ny[i];
+                float lo = sgn > 0 ? a : b; /* lowest R so far, walking out */
+                for (int d = 2; d <= reach_max; d++) {
+                    const float sx = x + d * fx, sy = y + d * fy;
+                    const float v = sk_feat_sample(Rm, st, w, h, sx, sy);
+                    if (v > r) {
+                        int ix = (int)lroundf(sx), iy = (int)lroundf(sy);
+                        ix = ix < 0 ? 0 : ix > w - 1 ? w - 1 : ix;
+                        iy = iy < 0 ? 0 : iy > h - 1 ? h - 1 : iy;
+                        if (d <= nms_reach[Sk[(size_t)iy * st + ix]]) {
+                            top = lo < dip * r;
+                            break;
+                        }
+                    }
+                    lo = v < lo ? v : lo;
+                }
+            }
             if (top)
                 cl[(size_t)y * w + x] = r > thi ? 2 : 1;
         }
