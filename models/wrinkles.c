@@ -528,8 +528,10 @@ int sk_wrinkles_measure(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, sk_metric_
             int top = 1;
             for (int sgn = -1; sgn <= 1 && top; sgn += 2) {
                 const float fx = sgn * Nx[i], fy = sgn * Ny[i];
-                float lo = sgn > 0 ? a : b; /* lowest R so far, walking out */
-                for (int d = 2; d <= reach_max; d++) {
+                /* lowest R so far, walking out; once it has dipped, nothing
+                 * further out can suppress p on this side */
+                float lo = sgn > 0 ? a : b;
+                for (int d = 2; d <= reach_max && !(lo < dip * r); d++) {
                     const float sx = x + d * fx, sy = y + d * fy;
                     const float v = sk_feat_sample(Rm, st, w, h, sx, sy);
                     if (v > r) {
