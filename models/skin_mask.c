@@ -94,13 +94,14 @@ int sk_skin_mask(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, uint8_t *skin, do
     uint8_t *inv = sk_models_ws_bytes(ws, "skin.inverse", (size_t)cw * ch);
     int32_t *lab = sk_models_ws_bytes(ws, "skin.labels", (size_t)cw * ch * sizeof(int32_t));
     float *sample = sk_models_ws_bytes(ws, "skin.sample", 3 * (size_t)cw * ch * sizeof(float));
+    double *hue = sk_models_ws_bytes(ws, "skin.hue", (size_t)cw * ch * sizeof(double));
     void *rs = sk_models_ws_bytes(ws, "skin.resize", sk_pskin_reduce_scratch(w, h, f));
     void *mscr = sk_models_ws_bytes(ws, "skin.morph", sk_morph_scratch_size(cw, ch));
     const int rr = (int)fmax(1.0, lround(P("texture_radius_mm", 0.4) / cmpp));
     void *lsc = sk_models_ws_bytes(ws, "skin.local", sk_stats_local_scratch_size(cw, rr) + 64);
     sk_label_ws *lws = sk_models_ws_object(ws, "skin.label_ws", sizeof(sk_label_ws), release_label);
     if (!tmp || !cL || !cA || !cB || !cL2 || !cR || !mean || !var || !m || !inv || !lab ||
-        !sample || !rs || !mscr || !lsc || !lws)
+        !sample || !hue || !rs || !mscr || !lsc || !lws)
         return sk_error_status() ? sk_error_status() : SK_ERR_NOMEM;
 
     /* coarse planes: L*, a*, b*, L*^2 (for the base-scale local SD) and the
@@ -131,7 +132,9 @@ int sk_skin_mask(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, uint8_t *skin, do
         for (int x = 0; x < cw; x++) {
             size_t i = (size_t)y * cs + x;
             double L = cL[i], a = cA[i], b = cB[i];
+            /* the hue is kept for the cluster's hue test below */
             double C = hypot(a, b), H = atan2(b, a) * (180 / M_PI);
+            hue[(size_t)y * cw + x] = H;
             uint8_t on = cR[i] >= 0.5f && L >= minL && L <= maxL && C >= minC && C <= maxC && H >= minH &&
                          H <= maxH;
             m[(size_t)y * cw + x] = on;
@@ -166,7 +169,7 @@ int sk_skin_mask(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, uint8_t *skin, do
                 size_t i = (size_t)y * cs + x;
                 double L = cL[i], a = cA[i], b = cB[i];
                 double da = (a - c.a) / ka, db = (b - c.b) / kb;
-                double dh = fabs(atan2(b, a) * (180 / M_PI) - hue0);
+                double dh = fabs(hue[j] - hue0);
                 int on = da * da + db * db <= 1.0 && L >= dark && dh <= max_dh;
                 if (L > glareL && hypot(a, b) < 0.6 * mC)
                     on = 0;

@@ -514,8 +514,14 @@ int sk_wrinkles_measure(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, sk_metric_
             float r = Rm[i];
             if (!(r > tlo) || inner[i] == 0.0f)
                 continue;
-            float a = sk_feat_sample(Rm, st, w, h, x + Nx[i], y + Ny[i]);
-            float b = sk_feat_sample(Rm, st, w, h, x - Nx[i], y - Ny[i]);
+            /* every sample below lies within reach_max (x 1.000001: a unit
+             * normal) of p: away from the border, no clamps */
+            const int inside = x > reach_max && y > reach_max && x < w - reach_max - 2 &&
+                               y < h - reach_max - 2;
+#define WR_RM(sx, sy)                                                                              \
+    (inside ? wr_sample_inside(Rm, st, sx, sy) : sk_feat_sample(Rm, st, w, h, sx, sy))
+            float a = WR_RM(x + Nx[i], y + Ny[i]);
+            float b = WR_RM(x - Nx[i], y - Ny[i]);
             if (!(r >= a && r > b))
                 continue;
             /* and not inside the width of a stronger ridge: the shaded wall
@@ -533,7 +539,7 @@ int sk_wrinkles_measure(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, sk_metric_
                 float lo = sgn > 0 ? a : b;
                 for (int d = 2; d <= reach_max && !(lo < dip * r); d++) {
                     const float sx = x + d * fx, sy = y + d * fy;
-                    const float v = sk_feat_sample(Rm, st, w, h, sx, sy);
+                    const float v = WR_RM(sx, sy);
                     if (v > r) {
                         int ix = (int)lroundf(sx), iy = (int)lroundf(sy);
                         ix = ix < 0 ? 0 : ix > w - 1 ? w - 1 : ix;
@@ -546,6 +552,7 @@ int sk_wrinkles_measure(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, sk_metric_
                     lo = v < lo ? v : lo;
                 }
             }
+#undef WR_RM
             if (top)
                 cl[(size_t)y * w + x] = r > thi ? 2 : 1;
         }
