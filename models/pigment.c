@@ -378,10 +378,11 @@ int sk_pigment_measure(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, sk_metric_s
                 dl[i] = d;
                 float db = (float)gain * (dr[i] - bgB[i]);
                 const int cand = k.skin[(size_t)y * w + x] && d >= weak_dl && db >= min_db;
-                /* browning: b* / (L* + 16) up against the background's (on
-                 * the first pass only where it decides: few pixels) */
+                /* browning: b* / (L* + 16) up against the background's, only
+                 * where it decides (few pixels): the mask, and the component
+                 * test, which reads it on the mask's components alone */
                 float br = 0;
-                if (cand || pass == 1)
+                if (cand)
                     br = (float)(dr[i] / fmax(wide[i] + 16.0, 1.0) -
                                  bgB[i] / fmax(bgL[i] + 16.0, 1.0));
                 mask[(size_t)y * w + x] = cand && br > 0;
