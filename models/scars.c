@@ -15,8 +15,8 @@
  * every capture.
  *
  * Scars from the shading: local maxima of r over space and 5 scales that are
- * blob-like (not the ridge of a wrinkle), not beside a brown spot (b*) or a
- * redness patch (a*). Broad shallow (rolling) scars shade at the level of
+ * blob-like and do not continue along a line on both sides (not a wrinkle),
+ * not beside a brown spot (b*) or a redness patch (a*). Broad shallow (rolling) scars shade at the level of
  * the mottling; scar tissue has lost the skin lines, so regions whose fine
  * relief energy is well below its surround count too when the shading at
  * their centre agrees.
@@ -92,6 +92,8 @@ typedef struct sc_params {
     double el_ramp;   /* half-width of the ramp of its weight about min_elongation */
     double da_ramp, db_ramp; /* half-widths of the ramps about max_da, max_db */
     double min_elong; /* weaker / stronger curvature of a peak (wrinkles are lines) */
+    double line_reach; /* line support looked for this many sigma from a peak */
+    double max_line, line_ramp; /* line support above max_line is a wrinkle; ramp half-width */
     double margin_mm;
 } sc_params;
 
@@ -129,7 +131,10 @@ static void sc_params_read(const sk_params_t *p, sc_params *o)
     o->da_ramp = sk_params_get(p, "scars.da_ramp", 0.3);
     o->db_ramp = sk_params_get(p, "scars.db_ramp", 0.2);
     o->spot_mm = sk_params_get(p, "scars.spot_search_mm", 0.75);
-    o->min_elong = sk_params_get(p, "scars.min_elongation", 0.35);
+    o->min_elong = sk_params_get(p, "scars.min_elongation", 0.27);
+    o->line_reach = sk_params_get(p, "scars.line_reach_sigma", 3.0);
+    o->max_line = sk_params_get(p, "scars.max_line_support", 0.46);
+    o->line_ramp = sk_params_get(p, "scars.line_support_ramp", 0.04);
     o->margin_mm = sk_params_get(p, "scars.edge_margin_mm", 1.0);
 }
 
@@ -187,6 +192,40 @@ static double sc_refine(const float *R, size_t st, size_t o)
         }
     }
     return v;
+}
+
+/* Bilinear sample of a plane at (x, y), clamped to the plane. */
+static double sc_bilinear(const float *R, size_t st, int w, int h, double x, double y)
+{
+    x = fmin(fmax(x, 0.0), w - 1.001);
+    y = fmin(fmax(y, 0.0), h - 1.001);
+    int x0 = (int)x, y0 = (int)y;
+    double fx = x - x0, fy = y - y0;
+    const float *a = R + (size_t)y0 * st + x0, *b = a + st;
+    return (1 - fy) * ((1 - fx) * a[0] + fx * a[1]) + fy * ((1 - fx) * b[0] + fx * b[1]);
+}
+
+#define SC_LINE_AXES 12
+
+/* Line support of a peak of R at (x, y) with value r0: the largest, over
+ * SC_LINE_AXES axes through the peak, of the smaller of the two responses
+ * at distance d on either side, over r0 (negative values count as 0). A
+ * depression's response has fallen to about a tenth of its peak at 3 sigma
+ * in every direction (exp(-9/4) for a Gaussian pit at its own scale); on a
+ * wrinkle, a valley many times longer than it is wide, it stays high on
+ * both sides along the valley, including where the valley bends or
+ * deepens into a blob-like peak. */
+static double sc_line_support(const float *R, size_t st, int w, int h, int x, int y, double r0,
+                              double d)
+{
+    double best = 0;
+    for (int a = 0; a < SC_LINE_AXES; a++) {
+        double th = M_PI * a / SC_LINE_AXES, ex = d * cos(th), ey = d * sin(th);
+        double p = sc_bilinear(R, st, w, h, x + ex, y + ey);
+        double m = sc_bilinear(R, st, w, h, x - ex, y - ey);
+        best = fmax(best, fmin(p, m));
+    }
+    return r0 > 0 ? best / r0 : 0;
 }
 
 /* 0 below r0 - h, 1 above r0 + h, a smooth step between (h = 0: a step). */
@@ -796,7 +835,10 @@ int sk_scars_measure(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, sk_metric_set
         const float *R = Rk[k];
         double zpk = rnoise[k] > 0 ? pk[i].r / rnoise[k] : 0;
         /* shape of the peak at its own scale: Hessian by differences over
-         * sigma; a blob has both curvatures alike, a wrinkle one near 0 */
+         * sigma; a wrinkle's ridge has one curvature near 0. Not both alike
+         * for a round pit either: r is a second derivative along v, so at a
+         * Gaussian pit's peak its curvature along v is 3 times that across
+         * (ratio 1/3; 0.3-0.55 measured), hence a low min_elongation */
         int dd = imax(1, (int)lround(sig1[k]));
         double el = 0;
         if (x - dd >= 0 && y - dd >= 0 && x + dd < w1 && y + dd < h1) {
@@ -808,6 +850,8 @@ int sk_scars_measure(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, sk_metric_set
             double l1 = tr - dsc, l2 = tr + dsc; /* l1 the more negative */
             el = l1 < 0 ? fmax(0, -l2) / -l1 : 0;
         }
+        /* a wrinkle: the response stays high along a line through the peak */
+        double ls = sc_line_support(R, st1, w1, h1, x, y, R[o], P.line_reach * sig1[k]);
         /* brown spot nearby: b* above the skin within sigma + spot_mm (the
          * colour planes are on the same 2x grid) */
         int rb = (int)ceil(sig1[k] + P.spot_mm / q1);
@@ -830,11 +874,13 @@ int sk_scars_measure(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, sk_metric_set
         for (int j = 0; j < nkept && !inside; j++)
             inside = hypot(xf - kept[j].x, yf - kept[j].y) < kept[j].r + 0.5 * dmm / q;
         /* weight: smooth steps (smoothstep over +- the ramp) of r across
-         * r_high, of the elongation across min_elongation and of a*, b*
-         * across max_da, max_db, so a scar near a threshold moves count,
-         * area and severity continuously instead of coming and going */
+         * r_high, of the elongation across min_elongation, of the line
+         * support across max_line_support and of a*, b* across max_da,
+         * max_db, so a scar near a threshold moves count, area and severity
+         * continuously instead of coming and going */
         double wt = sc_ramp(pk[i].r, P.r_high, P.r_ramp) * sc_ramp(el, P.min_elong, P.el_ramp) *
-                    sc_ramp(-amax, -P.max_da, P.da_ramp) * sc_ramp(-bmax, -P.max_db, P.db_ramp);
+                    sc_ramp(-amax, -P.max_da, P.da_ramp) * sc_ramp(-bmax, -P.max_db, P.db_ramp) *
+                    sc_ramp(-ls, -P.max_line, P.line_ramp);
         int keep = !inside && wt > 0 && zpk >= P.k_noise && smm <= P.max_sigma_mm;
         if (!keep)
             continue;

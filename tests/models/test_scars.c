@@ -331,7 +331,7 @@ static double ph_cv(const sk_phantom_params *p, int n, const char *name, sk_fami
 }
 
 /* Printed for docs/VALIDATION.md (one line per seed, and the bars each
- * meets). Only the featureless check is asserted: model 2.1 meets the
+ * meets). Only the featureless check is asserted: model 2.2 meets the
  * DESIGN §8 scar bars on some seeds and not on others (docs/VALIDATION.md,
  * Scars). SK_PHANTOM_SEEDS=N prints seeds 1..N (default 1). */
 Test(scars_phantom, figures, .timeout = 900)
