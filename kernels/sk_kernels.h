@@ -101,8 +101,8 @@ void sk_image_to_rgb8(const sk_image_t *img, unsigned char *out);
  * three R, G, B) into three float rows: r[x] = scale * src[bands x], and so
  * on. The inverse of sk_image_to_rgb8 for scale = 1/255; AVX2 and plain C
  * give the same floats. */
-void sk_image_rgb8_row_to_planes(const unsigned char *src, int bands, int w, float scale,
-                                 float *r, float *g, float *b);
+void sk_image_rgb8_row_to_planes(const unsigned char *src, int bands, int w, float scale, float *r,
+                                 float *g, float *b);
 
 /* Pointer to the first sample of channel c. */
 static inline float *sk_image_plane(const sk_image_t *img, int c)

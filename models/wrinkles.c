@@ -516,8 +516,8 @@ int sk_wrinkles_measure(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, sk_metric_
                 continue;
             /* every sample below lies within reach_max (x 1.000001: a unit
              * normal) of p: away from the border, no clamps */
-            const int inside = x > reach_max && y > reach_max && x < w - reach_max - 2 &&
-                               y < h - reach_max - 2;
+            const int inside =
+                x > reach_max && y > reach_max && x < w - reach_max - 2 && y < h - reach_max - 2;
 #define WR_RM(sx, sy)                                                                              \
     (inside ? wr_sample_inside(Rm, st, sx, sy) : sk_feat_sample(Rm, st, w, h, sx, sy))
             float a = WR_RM(x + Nx[i], y + Ny[i]);
@@ -587,8 +587,8 @@ int sk_wrinkles_measure(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, sk_metric_
                             hi_x = fmaxf(fmaxf(xa, xb), fmaxf(xc, xd)),
                             lo_y = fminf(fminf(ya, yb), fminf(yc, yd)),
                             hi_y = fmaxf(fmaxf(ya, yb), fmaxf(yc, yd));
-                const int inside = lo_x >= 0 && lo_y >= 0 && hi_x < (float)(w - 1) &&
-                                   hi_y < (float)(h - 1);
+                const int inside =
+                    lo_x >= 0 && lo_y >= 0 && hi_x < (float)(w - 1) && hi_y < (float)(h - 1);
                 float sum = 0;
                 for (int t = -T; t <= T && sum < smin; t++) {
                     float best = 0;

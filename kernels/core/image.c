@@ -150,8 +150,8 @@ void sk_image_rgb8_row_to_planes_scalar(const unsigned char *src, int bands, int
     }
 }
 
-void sk_image_rgb8_row_to_planes(const unsigned char *src, int bands, int w, float scale,
-                                 float *r, float *g, float *b)
+void sk_image_rgb8_row_to_planes(const unsigned char *src, int bands, int w, float scale, float *r,
+                                 float *g, float *b)
 {
     if (bands == 3 && sk_simd_level() == SK_SIMD_AVX2)
         sk_image_rgb8_row_to_planes_avx2(src, w, scale, r, g, b);

@@ -8,9 +8,9 @@
 /* byte b of the 24-byte group: from the first 16 bytes when b < 16, else
  * from the last 8 (-1: zero) */
 #define SK_SEL_LO(b) ((b) < 16 ? (b) : -1)
-#define SK_SEL_HI(b) ((b) >= 16 ? (b) - 16 : -1)
-#define SK_SEL(f, c)                                                                            \
-    _mm_setr_epi8(f(c), f(c + 3), f(c + 6), f(c + 9), f(c + 12), f(c + 15), f(c + 18), f(c + 21), \
+#define SK_SEL_HI(b) ((b) >= 16 ? (b)-16 : -1)
+#define SK_SEL(f, c)                                                                               \
+    _mm_setr_epi8(f(c), f(c + 3), f(c + 6), f(c + 9), f(c + 12), f(c + 15), f(c + 18), f(c + 21),  \
                   -1, -1, -1, -1, -1, -1, -1, -1)
 
 static inline void put(float *d, __m128i bytes, __m256 scale)

@@ -15,8 +15,8 @@
 /* la and the damping exponent of one row, branch-free so it vectorises;
  * where la <= 0 the exponent is meaningless and not used. */
 static void ridge_row(const float *restrict hxx, const float *restrict hxy,
-                      const float *restrict hyy, int w, float s2, float ib2,
-                      float *restrict la_out, float *restrict arg_out)
+                      const float *restrict hyy, int w, float s2, float ib2, float *restrict la_out,
+                      float *restrict arg_out)
 {
     for (int x = 0; x < w; x++) {
         float dxx = s2 * hxx[x], dyy = s2 * hyy[x], dxy = s2 * hxy[x];
@@ -30,8 +30,8 @@ static void ridge_row(const float *restrict hxx, const float *restrict hxy,
 }
 
 void sk_filter_ridge_max_row_scalar(const float *hxx, const float *hxy, const float *hyy, int w,
-                                    const sk_ridge_max_params *p, float *R, uint8_t *S,
-                                    float *nx, float *ny, float *scratch)
+                                    const sk_ridge_max_params *p, float *R, uint8_t *S, float *nx,
+                                    float *ny, float *scratch)
 {
     float *row_la = scratch, *row_arg = scratch + w;
     const float s2 = p->s2, inv_noise = p->inv_noise;

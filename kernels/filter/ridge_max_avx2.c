@@ -91,17 +91,19 @@ void sk_filter_ridge_max_row_avx2(const float *hxx, const float *hxy, const floa
         if (!bits)
             continue;
         __m256 vx = dxy, vy = _mm256_sub_ps(la, dxx);
-        const __m256 deg = _mm256_cmp_ps(
-            _mm256_add_ps(_mm256_andnot_ps(sign, vx), _mm256_andnot_ps(sign, vy)), tiny,
-            _CMP_LT_OQ);
+        const __m256 deg =
+            _mm256_cmp_ps(_mm256_add_ps(_mm256_andnot_ps(sign, vx), _mm256_andnot_ps(sign, vy)),
+                          tiny, _CMP_LT_OQ);
         const __m256 ge = _mm256_cmp_ps(dxx, dyy, _CMP_GE_OQ);
         vx = _mm256_blendv_ps(vx, _mm256_and_ps(ge, one), deg);
         vy = _mm256_blendv_ps(vy, _mm256_andnot_ps(ge, one), deg);
         const __m256 n = _mm256_div_ps(
             one, _mm256_sqrt_ps(_mm256_add_ps(_mm256_mul_ps(vx, vx), _mm256_mul_ps(vy, vy))));
         _mm256_storeu_ps(R + x, _mm256_blendv_ps(Rv, r, up));
-        _mm256_storeu_ps(nx + x, _mm256_blendv_ps(_mm256_loadu_ps(nx + x), _mm256_mul_ps(vx, n), up));
-        _mm256_storeu_ps(ny + x, _mm256_blendv_ps(_mm256_loadu_ps(ny + x), _mm256_mul_ps(vy, n), up));
+        _mm256_storeu_ps(nx + x,
+                         _mm256_blendv_ps(_mm256_loadu_ps(nx + x), _mm256_mul_ps(vx, n), up));
+        _mm256_storeu_ps(ny + x,
+                         _mm256_blendv_ps(_mm256_loadu_ps(ny + x), _mm256_mul_ps(vy, n), up));
         /* the scale into the updated lanes' bytes, without a branch per lane */
         uint64_t sv;
         memcpy(&sv, S + x, sizeof sv);

@@ -34,8 +34,8 @@ static void build_taps(int s, int d, sk_resize_mode mode, int t, int *idx, float
                        size_t ks)
 {
     const double sc = (double)s / d;
-#define IX(k) ix[(size_t)(k) * ks]
-#define W(k) w[(size_t)(k) * ks]
+#define IX(k) ix[(size_t)(k)*ks]
+#define W(k) w[(size_t)(k)*ks]
     for (int i = 0; i < d; i++) {
         int *ix = idx + (size_t)i * is;
         float *w = wt + (size_t)i * is;
@@ -116,8 +116,7 @@ int sk_geom_resize(const float *src, size_t src_stride, int sw, int sh, float *d
     if (mode == SK_RESIZE_AREA && sw == 2 * dw && th >= 2) {
         hf = 2;
         for (int x = 0; x < dw && hf; x++) {
-            if (ih[x] != 2 * x || ih[dw + x] != 2 * x + 1 || wh[x] != wh[0] ||
-                wh[dw + x] != wh[dw])
+            if (ih[x] != 2 * x || ih[dw + x] != 2 * x + 1 || wh[x] != wh[0] || wh[dw + x] != wh[dw])
                 hf = 0;
             for (int k = 2; k < th; k++)
                 if (wh[(size_t)k * dw + x] != 0.0f)

@@ -62,8 +62,9 @@ void sk_stats_capture_avx2(const float *r, const float *g, const float *b, size_
                            sk_capture_sums *out)
 {
     const float *lut = sk_stats_capture_lut();
-    const __m256 hi = _mm256_set1_ps(SK_CAPTURE_HI), lo = _mm256_set1_ps(SK_CAPTURE_LO), one = _mm256_set1_ps(1.0f),
-                 four = _mm256_set1_ps(4.0f), zero = _mm256_setzero_ps();
+    const __m256 hi = _mm256_set1_ps(SK_CAPTURE_HI), lo = _mm256_set1_ps(SK_CAPTURE_LO),
+                 one = _mm256_set1_ps(1.0f), four = _mm256_set1_ps(4.0f),
+                 zero = _mm256_setzero_ps();
     double n = 0, luma = 0, clipped = 0, dark = 0, lap2 = 0, nlap = 0;
     double lin_r = 0, lin_g = 0, lin_b = 0;
     float *L[3] = {buf, buf + w, buf + 2 * (size_t)w}, *wt = buf + 3 * (size_t)w;
@@ -82,12 +83,12 @@ void sk_stats_capture_avx2(const float *r, const float *g, const float *b, size_
         for (; x + 8 <= w; x += 8) {
             const __m256 k = _mm256_loadu_ps(wt + x), vr = _mm256_loadu_ps(R + x),
                          vg = _mm256_loadu_ps(G + x), vb = _mm256_loadu_ps(B + x);
-            __m256 c = _mm256_or_ps(_mm256_or_ps(_mm256_cmp_ps(vr, hi, _CMP_GE_OQ),
-                                                 _mm256_cmp_ps(vg, hi, _CMP_GE_OQ)),
-                                    _mm256_cmp_ps(vb, hi, _CMP_GE_OQ));
-            __m256 d = _mm256_and_ps(_mm256_and_ps(_mm256_cmp_ps(vr, lo, _CMP_LE_OQ),
-                                                   _mm256_cmp_ps(vg, lo, _CMP_LE_OQ)),
-                                     _mm256_cmp_ps(vb, lo, _CMP_LE_OQ));
+            __m256 c = _mm256_or_ps(
+                _mm256_or_ps(_mm256_cmp_ps(vr, hi, _CMP_GE_OQ), _mm256_cmp_ps(vg, hi, _CMP_GE_OQ)),
+                _mm256_cmp_ps(vb, hi, _CMP_GE_OQ));
+            __m256 d = _mm256_and_ps(
+                _mm256_and_ps(_mm256_cmp_ps(vr, lo, _CMP_LE_OQ), _mm256_cmp_ps(vg, lo, _CMP_LE_OQ)),
+                _mm256_cmp_ps(vb, lo, _CMP_LE_OQ));
             vn = _mm256_add_ps(vn, k);
             vl = _mm256_add_ps(vl, _mm256_mul_ps(k, _mm256_loadu_ps(Lc + x)));
             vc = _mm256_add_ps(vc, _mm256_mul_ps(k, _mm256_and_ps(c, one)));

@@ -43,9 +43,9 @@ static inline float sk_capture_decode(const float *lut, float v)
 
 /* Pixel i's terms added to one lane of the four row sums (count, luma,
  * clipped, dark). */
-static inline void sk_capture_add(const float *R, const float *G, const float *B,
-                                  const float *Lc, const float *wt, int i, float *sn, float *sl,
-                                  float *sc, float *sd)
+static inline void sk_capture_add(const float *R, const float *G, const float *B, const float *Lc,
+                                  const float *wt, int i, float *sn, float *sl, float *sc,
+                                  float *sd)
 {
     const float k = wt[i];
     *sn += k;

@@ -118,8 +118,8 @@ Test(capture, avx2_float_sums_bit_exact_with_scalar)
                                         sk_image_plane(img, 2), img->stride, m, (size_t)w, w, h,
                                         buf, &a);
                 sk_stats_capture_avx2(sk_image_plane(img, 0), sk_image_plane(img, 1),
-                                      sk_image_plane(img, 2), img->stride, m, (size_t)w, w, h,
-                                      buf, &b);
+                                      sk_image_plane(img, 2), img->stride, m, (size_t)w, w, h, buf,
+                                      &b);
                 sk_free(buf);
                 cr_assert_eq(a.n, b.n, "%dx%d", w, h);
                 cr_assert_eq(a.luma, b.luma, "%dx%d masked %d: %.17g vs %.17g", w, h, masked,

@@ -78,8 +78,7 @@ Test(ridge_max, avx2_agrees_with_scalar)
             const sk_ridge_max_params p = {(float)((1 + k) * (1 + k)), 1.39f, 0.7f, k};
             sk_filter_ridge_max_row_scalar(buf, buf + w, buf + 2 * w, w, &p, ra, sa, na, na + w,
                                            scr);
-            sk_filter_ridge_max_row_avx2(buf, buf + w, buf + 2 * w, w, &p, rb, sb, nb, nb + w,
-                                         scr);
+            sk_filter_ridge_max_row_avx2(buf, buf + w, buf + 2 * w, w, &p, rb, sb, nb, nb + w, scr);
             for (int x = 0; x < w; x++) {
                 cr_assert_leq(ulp_diff(ra[x], rb[x]), 4, "w %d scale %d x %d: %.9g vs %.9g", w, k,
                               x, ra[x], rb[x]);
