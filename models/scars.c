@@ -265,6 +265,24 @@ static double sc_noise(const float *src, size_t st, const float *m, int w, int h
     return 1.4826 * sk_select_kth(buf, n, n / 2);
 }
 
+/* The 4x-grid tail of the coarse means: c2 (and, when weighted, the weights
+ * d2) blurred at sc, c2 = c2 / d2 where the weight holds, and c2
+ * interpolated back to out (w x h, stride so). */
+static int sc_blur_back(float *c2, float *d2, size_t s2, int w2, int h2, double sc, int weighted,
+                        float *out, size_t so, int w, int h, sk_gauss_ws *g, void *us)
+{
+    int rc;
+    if ((rc = sk_filter_gauss(c2, s2, c2, s2, w2, h2, sc, 0, 0, g)) < 0)
+        return rc;
+    if (weighted) {
+        if ((rc = sk_filter_gauss(d2, s2, d2, s2, w2, h2, sc, 0, 0, g)) < 0)
+            return rc;
+        for (size_t o = 0; o < s2 * (size_t)h2; o++)
+            c2[o] = d2[o] > 1e-3f ? c2[o] / d2[o] : 0.0f;
+    }
+    return sk_geom_resize(c2, s2, w2, h2, out, so, w, h, SK_RESIZE_BILINEAR, us);
+}
+
 /* out (2x grid w1 x h1, stride s1) = mean of X (same grid) with weights Mk
  * (NULL: every pixel, full = 1) in a Gaussian window of sigma (2x px),
  * computed on the 4x grid (planes c2, d2) and interpolated back. out may be
@@ -275,23 +293,19 @@ static int sc_coarse_mean1(float *X, const float *Mk, size_t s1, int w1, int h1,
 {
     const int w2 = (w1 + 1) / 2, h2 = (h1 + 1) / 2;
     const double sc = sqrt(fmax(1.0, sigma * sigma - SC_VAR_DOWN - SC_VAR_UP)) / 2;
+    const int weighted = !full && Mk;
     int rc;
-    if (full || !Mk) {
-        if ((rc = sk_geom_downsample2(X, s1, w1, h1, c2, s2)) < 0 ||
-            (rc = sk_filter_gauss(c2, s2, c2, s2, w2, h2, sc, 0, 0, g)) < 0)
+    if (!weighted) {
+        if ((rc = sk_geom_downsample2(X, s1, w1, h1, c2, s2)) < 0)
             return rc;
     } else {
         for (size_t o = 0; o < s1 * (size_t)h1; o++)
             out[o] = X[o] * Mk[o];
         if ((rc = sk_geom_downsample2(out, s1, w1, h1, c2, s2)) < 0 ||
-            (rc = sk_geom_downsample2(Mk, s1, w1, h1, d2, s2)) < 0 ||
-            (rc = sk_filter_gauss(c2, s2, c2, s2, w2, h2, sc, 0, 0, g)) < 0 ||
-            (rc = sk_filter_gauss(d2, s2, d2, s2, w2, h2, sc, 0, 0, g)) < 0)
+            (rc = sk_geom_downsample2(Mk, s1, w1, h1, d2, s2)) < 0)
             return rc;
-        for (size_t o = 0; o < s2 * (size_t)h2; o++)
-            c2[o] = d2[o] > 1e-3f ? c2[o] / d2[o] : 0.0f;
     }
-    return sk_geom_resize(c2, s2, w2, h2, out, s1, w1, h1, SK_RESIZE_BILINEAR, us);
+    return sc_blur_back(c2, d2, s2, w2, h2, sc, weighted, out, s1, w1, h1, g, us);
 }
 
 /* out (working grid) = mean of X with weights M in a Gaussian window of
@@ -307,8 +321,7 @@ static int sc_coarse_mean(const float *X, const float *M, size_t st, int w, int 
     int rc;
     if (full) {
         if ((rc = sk_geom_downsample2(X, st, w, h, c1, s1)) < 0 ||
-            (rc = sk_geom_downsample2(c1, s1, w1, h1, c2, s2)) < 0 ||
-            (rc = sk_filter_gauss(c2, s2, c2, s2, w2, h2, sc, 0, 0, g)) < 0)
+            (rc = sk_geom_downsample2(c1, s1, w1, h1, c2, s2)) < 0)
             return rc;
     } else {
         for (size_t o = 0; o < st * (size_t)h; o++)
@@ -316,14 +329,10 @@ static int sc_coarse_mean(const float *X, const float *M, size_t st, int w, int 
         if ((rc = sk_geom_downsample2(out, st, w, h, c1, s1)) < 0 ||
             (rc = sk_geom_downsample2(c1, s1, w1, h1, c2, s2)) < 0 ||
             (rc = sk_geom_downsample2(M, st, w, h, d1, s1)) < 0 ||
-            (rc = sk_geom_downsample2(d1, s1, w1, h1, d2, s2)) < 0 ||
-            (rc = sk_filter_gauss(c2, s2, c2, s2, w2, h2, sc, 0, 0, g)) < 0 ||
-            (rc = sk_filter_gauss(d2, s2, d2, s2, w2, h2, sc, 0, 0, g)) < 0)
+            (rc = sk_geom_downsample2(d1, s1, w1, h1, d2, s2)) < 0)
             return rc;
-        for (size_t o = 0; o < s2 * (size_t)h2; o++)
-            c2[o] = d2[o] > 1e-3f ? c2[o] / d2[o] : 0.0f;
     }
-    return sk_geom_resize(c2, s2, w2, h2, out, st, w, h, SK_RESIZE_BILINEAR, us);
+    return sc_blur_back(c2, d2, s2, w2, h2, sc, !full, out, st, w, h, g, us);
 }
 
 /* -sigma^2 d_v (G_sigma * f) at the point (cx, cy), per px: the sum of
