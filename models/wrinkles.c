@@ -312,17 +312,6 @@ static float wr_mean_floor(int n, double k)
     return s;
 }
 
-/* sk_feat_sample for a point whose 2 x 2 neighbourhood lies inside the
- * plane (0 <= x < w - 1, 0 <= y < h - 1): the same arithmetic, no clamps. */
-static inline float wr_sample_inside(const float *p, size_t s, float x, float y)
-{
-    const int x0 = (int)x, y0 = (int)y;
-    const float fx = x - (float)x0, fy = y - (float)y0;
-    const float *r0 = p + (size_t)y0 * s, *r1 = r0 + s;
-    return (1 - fy) * ((1 - fx) * r0[x0] + fx * r0[x0 + 1]) +
-           fy * ((1 - fx) * r1[x0] + fx * r1[x0 + 1]);
-}
-
 static void wr_release_gauss(void *p)
 {
     sk_gauss_ws_free(p);
@@ -519,7 +508,7 @@ int sk_wrinkles_measure(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, sk_metric_
             const int inside =
                 x > reach_max && y > reach_max && x < w - reach_max - 2 && y < h - reach_max - 2;
 #define WR_RM(sx, sy)                                                                              \
-    (inside ? wr_sample_inside(Rm, st, sx, sy) : sk_feat_sample(Rm, st, w, h, sx, sy))
+    (inside ? sk_feat_sample_inside(Rm, st, sx, sy) : sk_feat_sample(Rm, st, w, h, sx, sy))
             float a = WR_RM(x + Nx[i], y + Ny[i]);
             float b = WR_RM(x - Nx[i], y - Ny[i]);
             if (!(r >= a && r > b))
@@ -594,7 +583,7 @@ int sk_wrinkles_measure(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, sk_metric_
                     float best = 0;
                     for (int off = -1; off <= 1; off++) {
                         const float sx = x + t * tx + off * nx, sy = y + t * ty + off * ny;
-                        float v = inside ? wr_sample_inside(Rm, st, sx, sy)
+                        float v = inside ? sk_feat_sample_inside(Rm, st, sx, sy)
                                          : sk_feat_sample(Rm, st, w, h, sx, sy);
                         best = v > best ? v : best;
                     }
