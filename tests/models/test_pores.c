@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "pmodels.h"
+#include "testmodels.h"
 #include "testutil.h"
 
 typedef struct feat {
@@ -86,34 +87,12 @@ typedef struct run {
 
 static void measure(const sk_image_t *L, double p, int physical, run *o)
 {
-    sk_models_ws_t *ws;
-    cr_assert_eq(sk_models_ws_new(&ws), 0);
-    uint8_t *skin = malloc((size_t)L->width * L->height);
-    memset(skin, 1, (size_t)L->width * L->height);
-    sk_skin_ctx_t c = {0};
-    c.w = L->width;
-    c.h = L->height;
-    c.mm_per_px = p;
-    c.physical = physical;
-    c.stride = L->stride;
-    c.L = c.A = c.B = L->data;
-    for (int i = 0; i < 3; i++)
-        c.srgb[i] = c.lin[i] = L->data;
-    c.skin = c.region = skin;
-    c.mask_stride = (size_t)L->width;
-    c.skin_pixels = (double)L->width * L->height;
-    memset(&o->m, 0, sizeof o->m);
-    sk_detections_init(&o->det);
-    cr_assert_eq(sk_pores_measure(&c, ws, &o->m, &o->det), 0, "%s", sk_error_message());
-    free(skin);
-    sk_models_ws_free(ws);
+    sk_test_family_on_image(sk_pores_measure, L, p, physical, &o->m, &o->det);
 }
 
 static double val(const run *o, const char *name)
 {
-    const sk_metric_t *m = sk_metric_set_find(&o->m, name);
-    cr_assert(m, "metric %s missing", name);
-    return m->value;
+    return sk_test_metric(&o->m, name);
 }
 
 /* Planted pores far enough from the borders (the model keeps a margin). */
@@ -270,98 +249,29 @@ Test(pores, repeatability_and_two_resolutions)
 }
 
 /* ------------------------------------------------- phantom (shared library) */
-#include "sk_phantom.h"
-
-typedef struct ph_run {
-    sk_metric_set_t m;
-    sk_phantom_truth *t;
-} ph_run;
-
-/* Render a phantom, convert to CIELAB with the colour kernels, treat the
- * whole patch as skin, and run the family. */
-static void ph_measure(const sk_phantom_params *pp, ph_run *o, sk_family_fn fn)
-{
-    sk_image_t *img, *lab;
-    cr_assert_eq(sk_phantom_render(pp, &img, &o->t), 0, "%s", sk_error_message());
-    int w = img->width, h = img->height;
-    cr_assert_eq(sk_image_new(w, h, 3, &lab), 0);
-    cr_assert_eq(sk_colour_srgb_to_lab(img->data, img->stride, img->plane_stride, lab->data,
-                                       lab->stride, lab->plane_stride, w, h), 0);
-    uint8_t *skin = malloc((size_t)w * h);
-    memset(skin, 1, (size_t)w * h);
-    sk_skin_ctx_t c = {0};
-    c.w = w;
-    c.h = h;
-    c.mm_per_px = o->t->mm_per_px;
-    c.physical = 1;
-    c.stride = img->stride;
-    for (int i = 0; i < 3; i++)
-        c.srgb[i] = c.lin[i] = sk_image_plane(img, i);
-    c.L = sk_image_plane(lab, 0);
-    c.A = sk_image_plane(lab, 1);
-    c.B = sk_image_plane(lab, 2);
-    c.skin = c.region = skin;
-    c.mask_stride = (size_t)w;
-    c.skin_pixels = (double)w * h;
-    sk_models_ws_t *ws;
-    cr_assert_eq(sk_models_ws_new(&ws), 0);
-    memset(&o->m, 0, sizeof o->m);
-    cr_assert_eq(fn(&c, ws, &o->m, NULL), 0, "%s", sk_error_message());
-    sk_models_ws_free(ws);
-    free(skin);
-    sk_image_free(img);
-    sk_image_free(lab);
-}
-
-static double ph_val(const ph_run *o, const char *name)
-{
-    const sk_metric_t *m = sk_metric_set_find(&o->m, name);
-    cr_assert(m, "metric %s missing", name);
-    return m->value;
-}
-
-/* Coefficient of variation of `name` over n perturbed re-captures of p. */
-static double ph_cv(const sk_phantom_params *p, int n, const char *name, sk_family_fn fn,
-                    double *mean_out)
-{
-    double s = 0, s2 = 0;
-    for (int i = 0; i < n; i++) {
-        sk_phantom_params q = *p;
-        sk_phantom_perturb(&q, 1000 + (uint64_t)i);
-        ph_run o;
-        ph_measure(&q, &o, fn);
-        double v = ph_val(&o, name);
-        s += v;
-        s2 += v * v;
-        sk_phantom_truth_free(o.t);
-    }
-    double mean = s / n;
-    *mean_out = mean;
-    return sqrt(fmax(0, s2 / n - mean * mean)) / mean;
-}
 
 Test(pores_phantom, truth_improvement_featureless)
 {
     sk_phantom_params p;
     sk_phantom_params_default(&p);
-    ph_run a, b, f;
-    ph_measure(&p, &a, sk_pores_measure);
-    double n = ph_val(&a, "pores.count"), truth = a.t->pore_count;
+    sk_test_ph_run a, b, f;
+    sk_test_ph_measure(&p, &a, sk_pores_measure);
+    double n = sk_test_metric(&a.m, "pores.count"), truth = a.t->pore_count;
     printf("phantom: pores.count %g vs planted %g (%.1f %%), mean diameter %.3f vs %.3f mm\n", n,
-           truth, 100 * (n - truth) / truth, ph_val(&a, "pores.mean_diameter"),
+           truth, 100 * (n - truth) / truth, sk_test_metric(&a.m, "pores.mean_diameter"),
            a.t->pore_mean_diameter);
     cr_assert_leq(fabs(n - truth), 0.10 * truth);
     sk_phantom_params q = p;
     q.improvement = 0.2;
-    ph_measure(&q, &b, sk_pores_measure);
-    double ch = (ph_val(&b, "pores.count") - n) / n;
+    sk_test_ph_measure(&q, &b, sk_pores_measure);
+    double ch = (sk_test_metric(&b.m, "pores.count") - n) / n;
     printf("phantom improvement 0.2: pores.count change %.1f %%\n", 100 * ch);
     cr_assert(ch < -0.15 && ch > -0.25);
     q = p;
     q.featureless = 1;
-    ph_measure(&q, &f, sk_pores_measure);
-    printf("phantom featureless: pores.count %g\n", ph_val(&f, "pores.count"));
-    cr_assert_leq(ph_val(&f, "pores.count"), 5);
+    sk_test_ph_measure(&q, &f, sk_pores_measure);
+    printf("phantom featureless: pores.count %g\n", sk_test_metric(&f.m, "pores.count"));
+    cr_assert_leq(sk_test_metric(&f.m, "pores.count"), 5);
     sk_phantom_truth_free(a.t);
     sk_phantom_truth_free(b.t);
     sk_phantom_truth_free(f.t);
@@ -372,16 +282,16 @@ Test(pores_phantom, repeatability_and_resolution)
     sk_phantom_params p;
     sk_phantom_params_default(&p);
     double mean;
-    double cv = ph_cv(&p, 6, "pores.density", sk_pores_measure, &mean);
+    double cv = sk_test_ph_cv(&p, 6, "pores.density", sk_pores_measure, &mean);
     printf("phantom: pores.density over 6 re-captures: mean %.2f /cm2, CV %.2f %%\n", mean,
            100 * cv);
     cr_assert_leq(cv, 0.05);
     sk_phantom_params q = p;
     q.mm_per_px = 0.03;
     q.width_mm = p.width_mm;
-    ph_run a;
-    ph_measure(&q, &a, sk_pores_measure);
-    double d3 = ph_val(&a, "pores.density");
+    sk_test_ph_run a;
+    sk_test_ph_measure(&q, &a, sk_pores_measure);
+    double d3 = sk_test_metric(&a.m, "pores.density");
     printf("phantom: pores.density at 0.03 mm/px %.2f vs %.2f at 0.04 (%.1f %%)\n", d3, mean,
            100 * (d3 - mean) / mean);
     cr_assert_leq(fabs(d3 - mean), 0.05 * mean);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "pmodels.h"
+#include "testmodels.h"
 #include "testutil.h"
 
 typedef struct scar {
@@ -112,36 +113,12 @@ typedef struct run {
 
 static void measure(const sk_image_t *L, double p, int physical, run *o)
 {
-    sk_models_ws_t *ws;
-    cr_assert_eq(sk_models_ws_new(&ws), 0);
-    uint8_t *skin = malloc((size_t)L->width * L->height);
-    memset(skin, 1, (size_t)L->width * L->height);
-    sk_skin_ctx_t c = {0};
-    c.w = L->width;
-    c.h = L->height;
-    c.mm_per_px = p;
-    c.physical = physical;
-    c.stride = L->stride;
-    c.L = sk_image_plane(L, 0);
-    c.A = sk_image_plane(L, 1);
-    c.B = sk_image_plane(L, 2);
-    for (int i = 0; i < 3; i++)
-        c.srgb[i] = c.lin[i] = L->data; /* not read by the scar model */
-    c.skin = c.region = skin;
-    c.mask_stride = (size_t)L->width;
-    c.skin_pixels = (double)L->width * L->height;
-    memset(&o->m, 0, sizeof o->m);
-    sk_detections_init(&o->det);
-    cr_assert_eq(sk_scars_measure(&c, ws, &o->m, &o->det), 0, "%s", sk_error_message());
-    free(skin);
-    sk_models_ws_free(ws);
+    sk_test_family_on_image(sk_scars_measure, L, p, physical, &o->m, &o->det);
 }
 
 static double val(const run *o, const char *name)
 {
-    const sk_metric_t *m = sk_metric_set_find(&o->m, name);
-    cr_assert(m, "metric %s missing", name);
-    return m->value;
+    return sk_test_metric(&o->m, name);
 }
 
 Test(scars, metrics_in_fixed_order_and_featureless)
@@ -257,78 +234,6 @@ Test(scars, repeatability_and_two_resolutions)
 }
 
 /* ------------------------------------------------- phantom (shared library) */
-#include "sk_phantom.h"
-
-typedef struct ph_run {
-    sk_metric_set_t m;
-    sk_phantom_truth *t;
-} ph_run;
-
-/* Render a phantom, convert to CIELAB with the colour kernels, treat the
- * whole patch as skin, and run the family. */
-static void ph_measure(const sk_phantom_params *pp, ph_run *o, sk_family_fn fn)
-{
-    sk_image_t *img, *lab;
-    cr_assert_eq(sk_phantom_render(pp, &img, &o->t), 0, "%s", sk_error_message());
-    int w = img->width, h = img->height;
-    cr_assert_eq(sk_image_new(w, h, 3, &lab), 0);
-    cr_assert_eq(sk_colour_srgb_to_lab(img->data, img->stride, img->plane_stride, lab->data,
-                                       lab->stride, lab->plane_stride, w, h),
-                 0);
-    uint8_t *skin = malloc((size_t)w * h);
-    memset(skin, 1, (size_t)w * h);
-    sk_skin_ctx_t c = {0};
-    c.w = w;
-    c.h = h;
-    c.mm_per_px = o->t->mm_per_px;
-    c.physical = 1;
-    c.stride = img->stride;
-    for (int i = 0; i < 3; i++)
-        c.srgb[i] = c.lin[i] = sk_image_plane(img, i);
-    c.L = sk_image_plane(lab, 0);
-    c.A = sk_image_plane(lab, 1);
-    c.B = sk_image_plane(lab, 2);
-    c.skin = c.region = skin;
-    c.mask_stride = (size_t)w;
-    c.skin_pixels = (double)w * h;
-    sk_models_ws_t *ws;
-    cr_assert_eq(sk_models_ws_new(&ws), 0);
-    memset(&o->m, 0, sizeof o->m);
-    cr_assert_eq(fn(&c, ws, &o->m, NULL), 0, "%s", sk_error_message());
-    sk_models_ws_free(ws);
-    free(skin);
-    sk_image_free(img);
-    sk_image_free(lab);
-}
-
-static double ph_val(const ph_run *o, const char *name)
-{
-    const sk_metric_t *m = sk_metric_set_find(&o->m, name);
-    cr_assert(m, "metric %s missing", name);
-    return m->value;
-}
-
-/* Coefficient of variation of `name` over n perturbed re-captures of p. */
-static double ph_cv(const sk_phantom_params *p, int n, const char *name, sk_family_fn fn,
-                    double *mean_out)
-{
-    double s = 0, s2 = 0;
-    for (int i = 0; i < n; i++) {
-        sk_phantom_params q = *p;
-        sk_phantom_perturb(&q, 1000 + (uint64_t)i);
-        ph_run o;
-        ph_measure(&q, &o, fn);
-        double v = ph_val(&o, name);
-        if (getenv("SK_PHANTOM_VERBOSE"))
-            printf("  re-capture %d: %s %.3f\n", i, name, v);
-        s += v;
-        s2 += v * v;
-        sk_phantom_truth_free(o.t);
-    }
-    double mean = s / n;
-    *mean_out = mean;
-    return sqrt(fmax(0, s2 / n - mean * mean)) / mean;
-}
 
 /* Printed for docs/VALIDATION.md (one line per seed, and the bars each
  * meets). Only the featureless check is asserted: model 2.2 meets the
@@ -346,31 +251,32 @@ Test(scars_phantom, figures, .timeout = 900)
         sk_phantom_params p;
         sk_phantom_params_default(&p);
         p.seed = seed;
-        ph_run a, b, f;
-        ph_measure(&p, &a, sk_scars_measure);
-        double n = ph_val(&a, "scars.count"), planted = a.t->scar_count;
+        sk_test_ph_run a, b, f;
+        sk_test_ph_measure(&p, &a, sk_scars_measure);
+        double n = sk_test_metric(&a.m, "scars.count"), planted = a.t->scar_count;
         int ok_n = fabs(n - planted) <= 0.2 * planted;
         printf("phantom seed %d: scars.count %g vs planted %d (%s), severity %.2f (truth depth x "
                "area %.2f mm3)\n",
                (int)seed, n, a.t->scar_count, ok_n ? "bar met" : "bar not met",
-               ph_val(&a, "scars.severity"), a.t->scar_depth_sum);
+               sk_test_metric(&a.m, "scars.severity"), a.t->scar_depth_sum);
         sk_phantom_params q = p;
         q.improvement = 0.2;
-        ph_measure(&q, &b, sk_scars_measure);
-        double ch = (ph_val(&b, "scars.severity") - ph_val(&a, "scars.severity")) /
-                    ph_val(&a, "scars.severity");
+        sk_test_ph_measure(&q, &b, sk_scars_measure);
+        double ch =
+            (sk_test_metric(&b.m, "scars.severity") - sk_test_metric(&a.m, "scars.severity")) /
+            sk_test_metric(&a.m, "scars.severity");
         int ok_i = ch <= -0.15 && ch >= -0.25;
         printf("phantom seed %d improvement 0.2: scars.severity change %.1f %% (%s), count %g -> "
                "%g\n",
                (int)seed, 100 * ch, ok_i ? "bar met" : "bar not met", n,
-               ph_val(&b, "scars.count"));
+               sk_test_metric(&b.m, "scars.count"));
         q = p;
         q.featureless = 1;
-        ph_measure(&q, &f, sk_scars_measure);
+        sk_test_ph_measure(&q, &f, sk_scars_measure);
         printf("phantom seed %d featureless: scars.count %g\n", (int)seed,
-               ph_val(&f, "scars.count"));
-        cr_assert_leq(ph_val(&f, "scars.count"), 0);
-        double mean, cv = ph_cv(&p, 6, "scars.severity", sk_scars_measure, &mean);
+               sk_test_metric(&f.m, "scars.count"));
+        cr_assert_leq(sk_test_metric(&f.m, "scars.count"), 0);
+        double mean, cv = sk_test_ph_cv(&p, 6, "scars.severity", sk_scars_measure, &mean);
         int ok_c = cv <= 0.08;
         printf("phantom seed %d: scars.severity over 6 re-captures: mean %.2f, CV %.1f %% (%s)\n",
                (int)seed, mean, 100 * cv, ok_c ? "bar met" : "bar not met");
@@ -379,7 +285,6 @@ Test(scars_phantom, figures, .timeout = 900)
         sk_phantom_truth_free(b.t);
         sk_phantom_truth_free(f.t);
     }
-    printf("phantom seeds %d..%d: count bar met on %d, improvement bar on %d, CV bar on %d\n", first,
-           ns,
-           met_count, met_imp, met_cv);
+    printf("phantom seeds %d..%d: count bar met on %d, improvement bar on %d, CV bar on %d\n",
+           first, ns, met_count, met_imp, met_cv);
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "pmodels.h"
+#include "testmodels.h"
 #include "testutil.h"
 
 typedef struct line {
@@ -108,34 +109,12 @@ typedef struct run {
 
 static void measure(const sk_image_t *L, double p, int physical, run *o)
 {
-    sk_models_ws_t *ws;
-    cr_assert_eq(sk_models_ws_new(&ws), 0);
-    uint8_t *skin = malloc((size_t)L->width * L->height);
-    memset(skin, 1, (size_t)L->width * L->height);
-    sk_skin_ctx_t c = {0};
-    c.w = L->width;
-    c.h = L->height;
-    c.mm_per_px = p;
-    c.physical = physical;
-    c.stride = L->stride;
-    c.L = c.A = c.B = L->data;
-    for (int i = 0; i < 3; i++)
-        c.srgb[i] = c.lin[i] = L->data;
-    c.skin = c.region = skin;
-    c.mask_stride = (size_t)L->width;
-    c.skin_pixels = (double)L->width * L->height;
-    memset(&o->m, 0, sizeof o->m);
-    sk_detections_init(&o->det);
-    cr_assert_eq(sk_wrinkles_measure(&c, ws, &o->m, &o->det), 0, "%s", sk_error_message());
-    free(skin);
-    sk_models_ws_free(ws);
+    sk_test_family_on_image(sk_wrinkles_measure, L, p, physical, &o->m, &o->det);
 }
 
 static double val(const run *o, const char *name)
 {
-    const sk_metric_t *m = sk_metric_set_find(&o->m, name);
-    cr_assert(m, "metric %s missing", name);
-    return m->value;
+    return sk_test_metric(&o->m, name);
 }
 
 Test(wrinkles, metrics_in_fixed_order)
@@ -254,56 +233,6 @@ Test(wrinkles, repeatability_and_two_resolutions)
 }
 
 /* ------------------------------------------------- phantom (shared library) */
-#include "sk_phantom.h"
-
-typedef struct ph_run {
-    sk_metric_set_t m;
-    sk_phantom_truth *t;
-} ph_run;
-
-/* Render a phantom, convert to CIELAB with the colour kernels, treat the
- * whole patch as skin, and run the family. */
-static void ph_measure(const sk_phantom_params *pp, ph_run *o, sk_family_fn fn)
-{
-    sk_image_t *img, *lab;
-    cr_assert_eq(sk_phantom_render(pp, &img, &o->t), 0, "%s", sk_error_message());
-    int w = img->width, h = img->height;
-    cr_assert_eq(sk_image_new(w, h, 3, &lab), 0);
-    cr_assert_eq(sk_colour_srgb_to_lab(img->data, img->stride, img->plane_stride, lab->data,
-                                       lab->stride, lab->plane_stride, w, h),
-                 0);
-    uint8_t *skin = malloc((size_t)w * h);
-    memset(skin, 1, (size_t)w * h);
-    sk_skin_ctx_t c = {0};
-    c.w = w;
-    c.h = h;
-    c.mm_per_px = o->t->mm_per_px;
-    c.physical = 1;
-    c.stride = img->stride;
-    for (int i = 0; i < 3; i++)
-        c.srgb[i] = c.lin[i] = sk_image_plane(img, i);
-    c.L = sk_image_plane(lab, 0);
-    c.A = sk_image_plane(lab, 1);
-    c.B = sk_image_plane(lab, 2);
-    c.skin = c.region = skin;
-    c.mask_stride = (size_t)w;
-    c.skin_pixels = (double)w * h;
-    sk_models_ws_t *ws;
-    cr_assert_eq(sk_models_ws_new(&ws), 0);
-    memset(&o->m, 0, sizeof o->m);
-    cr_assert_eq(fn(&c, ws, &o->m, NULL), 0, "%s", sk_error_message());
-    sk_models_ws_free(ws);
-    free(skin);
-    sk_image_free(img);
-    sk_image_free(lab);
-}
-
-static double ph_val(const ph_run *o, const char *name)
-{
-    const sk_metric_t *m = sk_metric_set_find(&o->m, name);
-    cr_assert(m, "metric %s missing", name);
-    return m->value;
-}
 
 /* The phantom's wrinkles are faint, tapered valleys under side light,
  * crossed by pores and by each other. DESIGN §8 bars asserted here: total
@@ -318,11 +247,11 @@ Test(wrinkles_phantom, featureless_is_zero)
     sk_phantom_params p;
     sk_phantom_params_default(&p);
     p.featureless = 1;
-    ph_run f;
-    ph_measure(&p, &f, sk_wrinkles_measure);
+    sk_test_ph_run f;
+    sk_test_ph_measure(&p, &f, sk_wrinkles_measure);
     printf("phantom featureless: wrinkles.count %g, total_length %g mm\n",
-           ph_val(&f, "wrinkles.count"), ph_val(&f, "wrinkles.total_length"));
-    cr_assert_leq(ph_val(&f, "wrinkles.count"), 0);
+           sk_test_metric(&f.m, "wrinkles.count"), sk_test_metric(&f.m, "wrinkles.total_length"));
+    cr_assert_leq(sk_test_metric(&f.m, "wrinkles.count"), 0);
     sk_phantom_truth_free(f.t);
 }
 
@@ -362,18 +291,20 @@ Test(wrinkles_phantom, truth_length_and_improvement, .timeout = 600)
         sk_phantom_params p;
         sk_phantom_params_default(&p);
         p.seed = seed;
-        ph_run a, b;
-        ph_measure(&p, &a, sk_wrinkles_measure);
+        sk_test_ph_run a, b;
+        sk_test_ph_measure(&p, &a, sk_wrinkles_measure);
         p.improvement = 0.2;
-        ph_measure(&p, &b, sk_wrinkles_measure);
-        double len = ph_val(&a, "wrinkles.total_length"), truth = a.t->wrinkle_total_length;
-        double imp = (ph_val(&b, "wrinkles.total_length") - len) / len;
+        sk_test_ph_measure(&p, &b, sk_wrinkles_measure);
+        double len = sk_test_metric(&a.m, "wrinkles.total_length"),
+               truth = a.t->wrinkle_total_length;
+        double imp = (sk_test_metric(&b.m, "wrinkles.total_length") - len) / len;
         imp_sum += imp;
         nrun++;
         printf("phantom seed %d: wrinkles.total_length %.1f mm vs planted %.1f mm (%+.1f %%, bar "
                "15 %%), count %g vs %d; improvement 0.2: %.1f %% (planted %.1f %%)\n",
-               (int)seed, len, truth, 100 * (len - truth) / truth, ph_val(&a, "wrinkles.count"),
-               a.t->wrinkle_count, 100 * imp, 100 * (b.t->wrinkle_total_length - truth) / truth);
+               (int)seed, len, truth, 100 * (len - truth) / truth,
+               sk_test_metric(&a.m, "wrinkles.count"), a.t->wrinkle_count, 100 * imp,
+               100 * (b.t->wrinkle_total_length - truth) / truth);
         if (seed <= 4)
             cr_assert_leq(fabs(len - truth), 0.15 * truth, "seed %d", (int)seed);
         sk_phantom_truth_free(a.t);
@@ -406,12 +337,12 @@ Test(wrinkles_phantom, recaptures, .timeout = 900)
             sk_phantom_params_default(&p);
             p.seed = seed;
             sk_phantom_perturb(&p, 1000 + (uint64_t)i);
-            ph_run a, b;
-            ph_measure(&p, &a, sk_wrinkles_measure);
+            sk_test_ph_run a, b;
+            sk_test_ph_measure(&p, &a, sk_wrinkles_measure);
             p.improvement = 0.2;
-            ph_measure(&p, &b, sk_wrinkles_measure);
-            double la = ph_val(&a, "wrinkles.total_length"),
-                   lb = ph_val(&b, "wrinkles.total_length");
+            sk_test_ph_measure(&p, &b, sk_wrinkles_measure);
+            double la = sk_test_metric(&a.m, "wrinkles.total_length"),
+                   lb = sk_test_metric(&b.m, "wrinkles.total_length");
             if (ph_seed_only())
                 printf("phantom seed %d re-capture %d: %.1f -> %.1f mm (%+.1f %%)\n", (int)seed,
                        1000 + i, la, lb, 100 * (lb / la - 1));
