@@ -3,7 +3,7 @@
  * direct), PCA of 3 channels. One thread (OpenBLAS too), 3 MP and 12 MP.
  * Order statistics as the models use them (3 MP only): the masked median and
  * MAD of a noise plane read every 2nd row (wrinkles) and in a 512x384
- * window (pores), and sk_select_kth's median and MAD of 190k floats (skin). */
+ * window (pores), and sk_stats_select_kth's median and MAD of 190k floats (skin). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,7 +13,7 @@
 #include "blas/pblas.h"
 #include "geom/pgeom.h"
 #include "stats/pstats.h"
-#include "pmodels.h"
+#include "sk_kernels.h"
 
 typedef struct {
     const bench_size *sz;
@@ -125,10 +125,10 @@ static void run_select_robust(void *p)
 {
     order_ctx *c = p;
     memcpy(c->v, c->v0, c->n * sizeof(float));
-    float med = sk_select_kth(c->v, c->n, c->n / 2);
+    float med = sk_stats_select_kth(c->v, c->n, c->n / 2);
     for (size_t i = 0; i < c->n; i++)
         c->v[i] = fabsf(c->v[i] - med);
-    sk_select_kth(c->v, c->n, c->n / 2);
+    sk_stats_select_kth(c->v, c->n, c->n / 2);
 }
 
 static void bench_order_stats(const bench_size *sz)

@@ -287,9 +287,9 @@ int sk_pigment_measure(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, sk_metric_s
             sR[m] = ctx->lin[0][i], sG[m] = ctx->lin[1][i];
             m++;
         }
-    const double mL = sk_select_kth(sL, m, m / 2), mB = sk_select_kth(sB, m, m / 2);
-    const double mR = fmax(sk_select_kth(sR, m, m / 2), 1e-4);
-    const double mG = fmax(sk_select_kth(sG, m, m / 2), 1e-4);
+    const double mL = sk_stats_select_kth(sL, m, m / 2), mB = sk_stats_select_kth(sB, m, m / 2);
+    const double mR = fmax(sk_stats_select_kth(sR, m, m / 2), 1e-4);
+    const double mG = fmax(sk_stats_select_kth(sG, m, m / 2), 1e-4);
     v[0] = atan2(mL - 50.0, mB) * 180.0 / M_PI;
     v[1] = 100.0 * log10(1.0 / mR);
     v[2] = 100.0 * log10(mR / mG);

@@ -46,9 +46,4 @@ int sk_wrinkles_measure(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, sk_metric_
 int sk_scars_measure(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, sk_metric_set_t *out,
                      sk_detections_t *det);
 
-/* The k-th smallest of v[0..n) (0-based), reordering v (it stays a
- * permutation of its input): radix selection on the float bits, O(n).
- * n > 0, k < n. No NaN in v. */
-float sk_select_kth(float *v, size_t n, size_t k);
-
 #endif

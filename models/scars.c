@@ -259,10 +259,10 @@ static double sc_noise(const float *src, size_t st, const float *m, int w, int h
                 buf[n++] = src[(size_t)y * st + x];
     if (n == 0)
         return 0;
-    float med = sk_select_kth(buf, n, n / 2);
+    float med = sk_stats_select_kth(buf, n, n / 2);
     for (size_t i = 0; i < n; i++)
         buf[i] = fabsf(buf[i] - med);
-    return 1.4826 * sk_select_kth(buf, n, n / 2);
+    return 1.4826 * sk_stats_select_kth(buf, n, n / 2);
 }
 
 /* The 4x-grid tail of the coarse means: c2 (and, when weighted, the weights

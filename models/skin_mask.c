@@ -41,10 +41,10 @@ static void release_label(void *p)
 /* median and 1.4826 x MAD of a sample (reordered in place) */
 static void robust(float *v, size_t n, double *med, double *sd)
 {
-    *med = sk_select_kth(v, n, n / 2);
+    *med = sk_stats_select_kth(v, n, n / 2);
     for (size_t i = 0; i < n; i++)
         v[i] = fabsf(v[i] - (float)*med);
-    *sd = 1.4826 * sk_select_kth(v, n, n / 2);
+    *sd = 1.4826 * sk_stats_select_kth(v, n, n / 2);
 }
 
 typedef struct cluster {

@@ -176,40 +176,7 @@ static uint64_t collect_pass(const selector *s, int shift, uint64_t prefix, doub
     return n;
 }
 
-/* Hoare selection of the k-th smallest of b[0..n) (doubles, no NaN),
- * partially reordering b; afterwards b[k+1..n) >= b[k]. */
-static double select_double(double *b, size_t n, size_t k)
-{
-    size_t lo = 0, hi = n - 1;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        double a = b[lo], m = b[mid], c = b[hi];
-        double pivot = a < m ? (m < c ? m : (a < c ? c : a)) : (a < c ? a : (m < c ? c : m));
-        size_t i = lo, j = hi;
-        while (i <= j) {
-            while (b[i] < pivot)
-                i++;
-            while (b[j] > pivot)
-                j--;
-            if (i <= j) {
-                double t = b[i];
-                b[i] = b[j];
-                b[j] = t;
-                i++;
-                if (j == 0)
-                    break;
-                j--;
-            }
-        }
-        if (k <= j)
-            hi = j;
-        else if (k >= i)
-            lo = i;
-        else
-            break;
-    }
-    return b[k];
-}
+SK_STATS_DEFINE_HOARE(select_double, double)
 
 /* The smallest of b[j+1..n) (after select_double(b, n, j): rank j + 1). */
 static double min_after(const double *b, size_t n, size_t j)

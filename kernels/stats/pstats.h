@@ -65,4 +65,42 @@ void sk_stats_capture_scalar(const float *r, const float *g, const float *b, siz
 void sk_stats_capture_avx2(const float *r, const float *g, const float *b, size_t s,
                            const uint8_t *mask, size_t ms, int w, int h, float *buf,
                            sk_capture_sums *out);
+/* Hoare's selection of the k-th smallest of b[0..n) (n > 0, k < n, no NaN),
+ * median-of-3 pivot, partially reordering b; afterwards b[k+1..n) >= b[k]
+ * and b[0..k) <= b[k]. Instantiated per element type (float for the radix
+ * select's short runs, double for the percentiles' collected values). */
+#define SK_STATS_DEFINE_HOARE(name, T)                                                             \
+    static T name(T *b, size_t n, size_t k)                                                        \
+    {                                                                                              \
+        size_t lo = 0, hi = n - 1;                                                                 \
+        while (lo < hi) {                                                                          \
+            size_t mid = lo + (hi - lo) / 2;                                                       \
+            T a = b[lo], m = b[mid], c = b[hi];                                                    \
+            T pivot = a < m ? (m < c ? m : (a < c ? c : a)) : (a < c ? a : (m < c ? c : m));       \
+            size_t i = lo, j = hi;                                                                 \
+            while (i <= j) {                                                                       \
+                while (b[i] < pivot)                                                               \
+                    i++;                                                                           \
+                while (b[j] > pivot)                                                               \
+                    j--;                                                                           \
+                if (i <= j) {                                                                      \
+                    T t = b[i];                                                                    \
+                    b[i] = b[j];                                                                   \
+                    b[j] = t;                                                                      \
+                    i++;                                                                           \
+                    if (j == 0)                                                                    \
+                        break;                                                                     \
+                    j--;                                                                           \
+                }                                                                                  \
+            }                                                                                      \
+            if (k <= j)                                                                            \
+                hi = j;                                                                            \
+            else if (k >= i)                                                                       \
+                lo = i;                                                                            \
+            else                                                                                   \
+                break;                                                                             \
+        }                                                                                          \
+        return b[k];                                                                               \
+    }
+
 #endif

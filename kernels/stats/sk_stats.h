@@ -99,6 +99,12 @@ int sk_stats_masked_percentiles(const float *src, size_t src_stride, const float
 int sk_stats_masked_median_mad(const float *src, size_t src_stride, const float *mask,
                                size_t mask_stride, int w, int h, double *median, double *mad);
 
+/* The k-th smallest (0-based) of v[0..n), n > 0, k < n, no NaN; v is
+ * reordered and stays a permutation of its input. Radix selection on the
+ * float bits (three histogram levels, Hoare's selection for short runs);
+ * O(n), exact: docs/kernels/stats.md. */
+float sk_stats_select_kth(float *v, size_t n, size_t k);
+
 /* ------------------------------------------------------- capture quality */
 
 /* The sums behind a photo's capture-quality figures, over the pixels with

@@ -1,4 +1,4 @@
-/* sk_select_kth against a sorted copy: random, duplicate-heavy, signed-zero
+/* sk_stats_select_kth against a sorted copy: random, duplicate-heavy, signed-zero
  * and constant data; n = 1, 2, short runs (every k) and long ones (the radix
  * levels); v must stay a permutation of its input. */
 #include <criterion/criterion.h>
@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pmodels.h"
+#include "sk_kernels.h"
 #include "testutil.h"
 
 static int cmp_f(const void *a, const void *b)
@@ -50,7 +50,7 @@ static void check_k(const float *v, const float *sorted, size_t n, size_t k, flo
                     float *back, int kind)
 {
     memcpy(work, v, n * sizeof(float));
-    float got = sk_select_kth(work, n, k);
+    float got = sk_stats_select_kth(work, n, k);
     cr_assert_eq(got, sorted[k], "kind %d n %zu k %zu: %.9g vs %.9g", kind, n, k, got, sorted[k]);
     if (n > 70000)
         return;

@@ -11,7 +11,7 @@
  * bin that has become short) use Hoare's selection. The result is the k-th
  * smallest in the key order, where -0 < +0; the two compare equal, so it is
  * the k-th smallest value either way. */
-#include "pmodels.h"
+#include "pstats.h"
 
 #include <assert.h>
 #include <string.h>
@@ -33,41 +33,9 @@ static inline float sel_value(uint32_t k)
     return f;
 }
 
-/* Hoare's selection with a median-of-3 pivot. */
-static float select_hoare(float *v, size_t n, size_t k)
-{
-    size_t lo = 0, hi = n - 1;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        float a = v[lo], b = v[mid], c = v[hi];
-        float pivot = a < b ? (b < c ? b : (a < c ? c : a)) : (a < c ? a : (b < c ? c : b));
-        size_t i = lo, j = hi;
-        while (i <= j) {
-            while (v[i] < pivot)
-                i++;
-            while (v[j] > pivot)
-                j--;
-            if (i <= j) {
-                float t = v[i];
-                v[i] = v[j];
-                v[j] = t;
-                i++;
-                if (j == 0)
-                    break;
-                j--;
-            }
-        }
-        if (k <= j)
-            hi = j;
-        else if (k >= i)
-            lo = i;
-        else
-            return v[k];
-    }
-    return v[k];
-}
+SK_STATS_DEFINE_HOARE(select_hoare, float)
 
-float sk_select_kth(float *v, size_t n, size_t k)
+float sk_stats_select_kth(float *v, size_t n, size_t k)
 {
     assert(n > 0 && k < n);
     static const int shift[3] = {20, 8, 0}, width[3] = {12, 12, 8};
