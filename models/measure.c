@@ -91,8 +91,19 @@ int sk_models_measure(sk_models_ws_t *ws, const sk_models_input_t *in, sk_metric
         for (int x = 0; x < w; x++)
             n_region += region[(size_t)y * mask_stride + x] != 0;
     double ts = getenv("SK_PROFILE") ? now_s() : 0;
-    if ((rc = sk_skin_mask(&ctx, ws, skin, &ctx.skin_pixels)) < 0)
+    if (in->region_is_skin && in->region) {
+        /* the region is the skin: copy it, at the mask stride */
+        double n = 0;
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++) {
+                uint8_t v = region[(size_t)y * mask_stride + x] != 0;
+                skin[(size_t)y * w + x] = v;
+                n += v;
+            }
+        ctx.skin_pixels = n;
+    } else if ((rc = sk_skin_mask(&ctx, ws, skin, &ctx.skin_pixels)) < 0) {
         return rc;
+    }
     if (getenv("SK_PROFILE"))
         fprintf(stderr, "profile: %-8s %7.1f ms (%dx%d)\n", "skin", 1e3 * (now_s() - ts), w, h);
     if (skin_fraction)

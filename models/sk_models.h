@@ -142,6 +142,9 @@ typedef struct sk_models_input {
     int physical;            /* 1 when mm_per_px was measured/given */
     const sk_params_t *params; /* may be NULL: defaults */
     int skin_only;           /* 1: the skin mask only, no metric families (out stays empty) */
+    int region_is_skin;      /* 1: region is already the skin (a comparison's common skin of
+                              * both photos): the skin model is not run, so both photos are
+                              * measured on exactly these pixels */
 } sk_models_input_t;
 
 /* Every metric of DESIGN §5 for one image, in a fixed order, into `out`

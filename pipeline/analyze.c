@@ -336,6 +336,7 @@ int sk_analyze_photo(sk_analyzer_t *an, const char *path, const sk_analyze_opts_
         .physical = opts->mm_per_px > 0,
         .params = an->params_loaded ? &an->params : NULL,
         .skin_only = opts->skin_only,
+        .region_is_skin = opts->region_is_skin && opts->region,
     };
     if ((rc = sk_models_measure(an->ws, &in, &out->metrics, opts->detections ? &an->det : NULL,
                                 &out->skin_fraction)) < 0)

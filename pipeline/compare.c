@@ -382,6 +382,7 @@ int sk_compare_photos(sk_comparer_t *c, const char *before, const char *after,
     /* the baseline's skin over its whole frame (for the overlap figure) */
     if ((rc = sk_analyze_photo(c->an_before, before, &ao, tmp)) < 0)
         goto fail;
+    const double skin_frac_b = tmp->skin_fraction;
     int bw = 0, bh = 0, bw2 = 0, bh2 = 0;
     const uint8_t *skin_b = sk_analyzer_skin(c->an_before, &bw, &bh);
     if (!skin_b) {
@@ -392,6 +393,7 @@ int sk_compare_photos(sk_comparer_t *c, const char *before, const char *after,
     ao.region = c->user;
     if ((rc = sk_analyze_photo(c->an_after, after, &ao, tmp)) < 0)
         goto fail;
+    const double skin_frac_a = tmp->skin_fraction;
     const uint8_t *skin_a = sk_analyzer_skin(c->an_after, &bw2, &bh2);
     if (!skin_a || bw2 != bw || bh2 != bh) {
         rc = skin_a ? sk_error_set(SK_ERR_INTERNAL, "compare: working sizes differ")
@@ -459,9 +461,13 @@ int sk_compare_photos(sk_comparer_t *c, const char *before, const char *after,
             goto fail;
     }
 
-    /* pass 2: both measured inside the common region */
+    /* pass 2: both measured on the common region, which is the skin of both:
+     * the skin model is not run again, so the two photos are measured on
+     * exactly the same pixels (a skin mask recomputed inside it would move
+     * with each capture's exposure, colour and noise) */
     ao.skin_only = 0;
     ao.region = c->region;
+    ao.region_is_skin = 1;
     ao.detections = opts->detections;
     ao.image = c->before;
     if ((rc = sk_analyze_photo(c->an_before, before, &ao, &out->before)) < 0)
@@ -471,6 +477,9 @@ int sk_compare_photos(sk_comparer_t *c, const char *before, const char *after,
         goto fail;
     out->before.load = ib;
     out->after.load = ia;
+    /* each photo's own skin share (pass 1), not the common region's (1) */
+    out->before.skin_fraction = skin_frac_b;
+    out->after.skin_fraction = skin_frac_a;
     if (opts->detections) {
         const sk_detections_t *src[2] = {sk_analyzer_detections(c->an_before),
                                          sk_analyzer_detections(c->an_after)};

@@ -130,6 +130,8 @@ typedef struct sk_analyze_opts {
     const sk_image_t *image;
     const uint8_t *region;
     int skin_only; /* find the skin (sk_analyzer_skin) and skip the metric families */
+    int region_is_skin; /* `region` is the skin itself (a comparison's common skin): the skin
+                         * model is not run on it */
 } sk_analyze_opts_t;
 
 void sk_analyze_opts_default(sk_analyze_opts_t *opts);

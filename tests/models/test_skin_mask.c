@@ -162,6 +162,63 @@ Test(skin_mask, very_dark_features_are_excluded)
     sk_image_free(img);
 }
 
+/* A comparison's common region is the skin of both photos: with
+ * region_is_skin the skin model is not run, and the families measure exactly
+ * the region's pixels, whatever their colour (here half of it blue cloth,
+ * which the skin model would drop). */
+Test(skin_mask, region_is_skin_measures_exactly_the_region)
+{
+    sk_phantom_params p;
+    sk_phantom_params_default(&p);
+    p.seed = 4;
+    p.width_mm = 32, p.height_mm = 20;
+    sk_image_t *img = NULL;
+    cr_assert_eq(sk_phantom_render(&p, &img, NULL), SK_OK);
+    const int w = img->width, h = img->height;
+    for (int c = 0; c < 3; c++)
+        for (int y = 0; y < h; y++)
+            for (int x = w / 2; x < w; x++)
+                sk_image_plane(img, c)[(size_t)y * img->stride + x] = c == 2 ? 0.7f : 0.15f;
+    /* the region: the middle half in each direction, across the skin / cloth boundary */
+    uint8_t *region = calloc((size_t)w * h, 1);
+    size_t n_region = 0;
+    for (int y = h / 4; y < 3 * h / 4; y++)
+        for (int x = w / 4; x < 3 * w / 4; x++)
+            region[(size_t)y * w + x] = 1, n_region++;
+    for (int given = 0; given < 2; given++) {
+        sk_models_ws_t *ws = NULL;
+        cr_assert_eq(sk_models_ws_new(&ws), SK_OK);
+        sk_models_input_t in = {.srgb = img,
+                                .mm_per_px = p.mm_per_px,
+                                .physical = 1,
+                                .region = region,
+                                .region_stride = (size_t)w,
+                                .params = &params,
+                                .region_is_skin = given};
+        sk_metric_set_t *m = calloc(1, sizeof *m);
+        double sf = -1;
+        cr_assert_eq(sk_models_measure(ws, &in, m, NULL, &sf), SK_OK, "%s", sk_error_message());
+        const uint8_t *skin = sk_models_ws_bytes(ws, "ctx.skin", (size_t)w * h);
+        size_t same = 0, on = 0;
+        for (size_t i = 0; i < (size_t)w * h; i++)
+            same += (skin[i] != 0) == (region[i] != 0), on += skin[i] != 0;
+        fprintf(stderr,
+                "region_is_skin %d: skin fraction %.4f, %zu skin pixels of %zu in the "
+                "region, %zu of %zu pixels agree with it\n",
+                given, sf, on, n_region, same, (size_t)w * h);
+        if (given) {
+            cr_assert_eq(same, (size_t)w * h, "the skin is not exactly the region");
+            cr_assert_float_eq(sf, 1.0, 1e-12);
+        } else {
+            cr_assert_lt(sf, 0.6, "the skin model keeps the cloth: %g", sf);
+        }
+        free(m);
+        sk_models_ws_free(ws);
+    }
+    free(region);
+    sk_image_free(img);
+}
+
 /* Sanity on real photographs (unknown scale): the portraits of the London
  * set are head and shoulders on a plain background, so skin (face, neck,
  * upper chest, inside a 1 mm-nominal margin) covers a tenth to a half of the
