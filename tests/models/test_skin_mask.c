@@ -88,28 +88,37 @@ Test(skin_mask, non_skin_colours_are_not_skin)
     }
 }
 
-Test(skin_mask, skin_next_to_background_and_region)
+/* A 32 x 20 mm phantom whose right half is blue cloth; its scale in *mpp. */
+static sk_image_t *half_skin_half_cloth(double *mpp)
 {
-    /* left half phantom skin, right half blue cloth: about half is skin,
-     * minus the edge margin; a region of the left quarter limits it */
     sk_phantom_params p;
     sk_phantom_params_default(&p);
     p.seed = 4;
     p.width_mm = 32, p.height_mm = 20;
     sk_image_t *img = NULL;
     cr_assert_eq(sk_phantom_render(&p, &img, NULL), SK_OK);
-    const int w = img->width, h = img->height;
     for (int c = 0; c < 3; c++)
-        for (int y = 0; y < h; y++)
-            for (int x = w / 2; x < w; x++)
+        for (int y = 0; y < img->height; y++)
+            for (int x = img->width / 2; x < img->width; x++)
                 sk_image_plane(img, c)[(size_t)y * img->stride + x] = c == 2 ? 0.7f : 0.15f;
-    double sf = skin_fraction(img, p.mm_per_px, 1, NULL);
+    *mpp = p.mm_per_px;
+    return img;
+}
+
+Test(skin_mask, skin_next_to_background_and_region)
+{
+    /* left half phantom skin, right half blue cloth: about half is skin,
+     * minus the edge margin; a region of the left quarter limits it */
+    double mpp;
+    sk_image_t *img = half_skin_half_cloth(&mpp);
+    const int w = img->width, h = img->height;
+    double sf = skin_fraction(img, mpp, 1, NULL);
     fprintf(stderr, "half skin, half cloth: skin %.4f\n", sf);
     cr_assert(sf > 0.44 && sf <= 0.5, "%g", sf);
     uint8_t *region = calloc((size_t)w * h, 1);
     for (int y = 0; y < h; y++)
         memset(region + (size_t)y * w, 1, (size_t)w / 4);
-    double sr = skin_fraction(img, p.mm_per_px, 1, region);
+    double sr = skin_fraction(img, mpp, 1, region);
     fprintf(stderr, "region = left quarter: skin %.4f of the region\n", sr);
     cr_assert_gt(sr, 0.95, "%g", sr);
     free(region);
@@ -168,17 +177,9 @@ Test(skin_mask, very_dark_features_are_excluded)
  * which the skin model would drop). */
 Test(skin_mask, region_is_skin_measures_exactly_the_region)
 {
-    sk_phantom_params p;
-    sk_phantom_params_default(&p);
-    p.seed = 4;
-    p.width_mm = 32, p.height_mm = 20;
-    sk_image_t *img = NULL;
-    cr_assert_eq(sk_phantom_render(&p, &img, NULL), SK_OK);
+    double mpp;
+    sk_image_t *img = half_skin_half_cloth(&mpp);
     const int w = img->width, h = img->height;
-    for (int c = 0; c < 3; c++)
-        for (int y = 0; y < h; y++)
-            for (int x = w / 2; x < w; x++)
-                sk_image_plane(img, c)[(size_t)y * img->stride + x] = c == 2 ? 0.7f : 0.15f;
     /* the region: the middle half in each direction, across the skin / cloth boundary */
     uint8_t *region = calloc((size_t)w * h, 1);
     size_t n_region = 0;
@@ -189,7 +190,7 @@ Test(skin_mask, region_is_skin_measures_exactly_the_region)
         sk_models_ws_t *ws = NULL;
         cr_assert_eq(sk_models_ws_new(&ws), SK_OK);
         sk_models_input_t in = {.srgb = img,
-                                .mm_per_px = p.mm_per_px,
+                                .mm_per_px = mpp,
                                 .physical = 1,
                                 .region = region,
                                 .region_stride = (size_t)w,
