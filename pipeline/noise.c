@@ -198,8 +198,15 @@ double sk_noise_limit_toned(const sk_noise_t *noise, const char *name, double le
     const sk_noise_entry_t *e = sk_noise_find_toned(noise, name, physical, ita_deg);
     if (!p || !e || !isfinite(level))
         return NAN;
-    return 1.96 * sqrt(2.0) *
-           fmax(fmax(p->sw, p->cv * fabs(level)), fmax(e->sw, e->cv * fabs(level)));
+    double m = fmax(fmax(p->sw, p->cv * fabs(level)), fmax(e->sw, e->cv * fabs(level)));
+    /* Photos without a scale: their table comes from a few synthetic
+     * re-captures of portraits, so its relative figure is never taken below
+     * the phantoms' (the units of sw differ between the tables; cv does
+     * not). */
+    const sk_noise_entry_t *ph = physical ? NULL : sk_noise_find_scaled(noise, name, 1);
+    if (ph && isfinite(ph->cv))
+        m = fmax(m, ph->cv * fabs(level));
+    return 1.96 * sqrt(2.0) * m;
 }
 
 double sk_noise_count_limit(const char *name, double limit)

@@ -556,6 +556,28 @@ Test(noise, nominal_table_serves_photos_without_scale)
     sk_test_rmtree(dir);
 }
 
+/* Without a scale, the nominal table's relative figure is never taken below
+ * the phantoms' cv (its sw is not compared: the units differ). */
+Test(noise, nominal_limit_has_the_phantom_cv_as_floor)
+{
+    char dir[256];
+    sk_test_tmpdir(dir, sizeof dir);
+    write_noise_file(dir, "{\"format\": \"skintrack-noise\", \"version\": \"1.0\",\n"
+                          " \"metrics\": {\"pigment.evenness\": {\"sw\": 0.5, \"cv\": 0.01}},\n"
+                          " \"metrics_nominal\": {\"pigment.evenness\": {\"sw\": 0.011, "
+                          "\"cv\": 0.004}}}\n");
+    sk_noise_t n;
+    cr_assert_eq(sk_noise_load(dir, &n), SK_OK, "%s", sk_error_message());
+    const double k = 1.96 * sqrt(2.0);
+    /* level 6.7: nominal max(0.011, 0.0268) < phantom cv 0.067; sw 0.5 stays out */
+    cr_expect_float_eq(sk_noise_limit_scaled(&n, "pigment.evenness", 6.7, 0), k * 0.067, 1e-9);
+    /* level 1: the nominal sw 0.011 is above both relative figures */
+    cr_expect_float_eq(sk_noise_limit_scaled(&n, "pigment.evenness", 1.0, 0), k * 0.011, 1e-9);
+    /* with a scale, the phantoms' own figures */
+    cr_expect_float_eq(sk_noise_limit_scaled(&n, "pigment.evenness", 6.7, 1), k * 0.5, 1e-9);
+    sk_test_rmtree(dir);
+}
+
 /* Limits by skin tone: the band's figure when it was measured on enough
  * pairs and the photos have a physical scale; the pooled one otherwise. */
 Test(noise, tone_bands_pick_the_limit)
