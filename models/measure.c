@@ -92,15 +92,10 @@ int sk_models_measure(sk_models_ws_t *ws, const sk_models_input_t *in, sk_metric
             n_region += region[(size_t)y * mask_stride + x] != 0;
     double ts = getenv("SK_PROFILE") ? now_s() : 0;
     if (in->region_is_skin && in->region) {
-        /* the region is the skin: copy it, at the mask stride */
-        double n = 0;
-        for (int y = 0; y < h; y++)
-            for (int x = 0; x < w; x++) {
-                uint8_t v = region[(size_t)y * mask_stride + x] != 0;
-                skin[(size_t)y * w + x] = v;
-                n += v;
-            }
-        ctx.skin_pixels = n;
+        /* the region is the skin (its pixels are n_region) */
+        for (size_t i = 0; i < (size_t)w * h; i++)
+            skin[i] = region[i] != 0;
+        ctx.skin_pixels = n_region;
     } else if ((rc = sk_skin_mask(&ctx, ws, skin, &ctx.skin_pixels)) < 0) {
         return rc;
     }

@@ -61,9 +61,7 @@ void sk_stats_capture_scalar(const float *r, const float *g, const float *b, siz
         const size_t o = (size_t)y * s;
         if (y + 1 < h)
             luma_row(r + o + s, g + o + s, b + o + s, L[2], w);
-        const uint8_t *m = mask ? mask + (size_t)y * ms : NULL;
-        for (int x = 0; x < w; x++)
-            wt[x] = m ? (m[x] != 0) : 1.0f;
+        sk_capture_weights(mask, ms, y, w, wt);
         const float *R = r + o, *G = g + o, *B = b + o, *Lc = L[1];
         /* Eight partial sums per figure (lane j takes x = 8i + j): ISO C may
          * not reorder a float sum, so a single accumulator would stay scalar;

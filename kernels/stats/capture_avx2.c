@@ -73,9 +73,7 @@ void sk_stats_capture_avx2(const float *r, const float *g, const float *b, size_
         const size_t o = (size_t)y * s;
         if (y + 1 < h)
             luma_row(r + o + s, g + o + s, b + o + s, L[2], w);
-        const uint8_t *m = mask ? mask + (size_t)y * ms : NULL;
-        for (int x = 0; x < w; x++)
-            wt[x] = m ? (m[x] != 0) : 1.0f;
+        sk_capture_weights(mask, ms, y, w, wt);
         const float *R = r + o, *G = g + o, *B = b + o, *Lc = L[1];
 
         __m256 vn = zero, vl = zero, vc = zero, vd = zero;

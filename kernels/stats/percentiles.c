@@ -50,21 +50,6 @@ typedef struct {
     float *fbuf;    /* 2 CAP collected floats */
 } selector;
 
-static inline uint32_t float_key(float f)
-{
-    uint32_t u;
-    memcpy(&u, &f, sizeof u);
-    return u ^ ((0u - (u >> 31)) | 0x80000000u); /* negatives: ~u; else u | sign */
-}
-
-static inline float key_float(uint32_t k)
-{
-    uint32_t u = (k & 0x80000000u) ? (k & 0x7fffffffu) : ~k;
-    float f;
-    memcpy(&f, &u, sizeof f);
-    return f;
-}
-
 /* Deviations are >= +0 (fabs), so their bits are ordered as they stand; the
  * sign bit (0) is shifted out to give the top level one more bit. */
 static inline uint64_t double_key(double d)
@@ -105,7 +90,7 @@ static inline uint64_t key_of(const view *v, float f, double *val)
         return double_key(d);
     }
     *val = (double)f;
-    return (uint64_t)float_key(f) << 32;
+    return (uint64_t)sk_stats_float_key(f) << 32;
 }
 
 /* Histogram (BITS bits below `shift + BITS`) of the counted pixels whose key
@@ -140,13 +125,13 @@ static void top_pass_float(const view *v, uint32_t *hist)
         const float *mr = v->mask ? v->mask + (size_t)y * v->ms : NULL;
         if (mr) {
             for (int x = 0; x < v->w; x++) {
-                uint32_t key = float_key(sr[x]);
+                uint32_t key = sk_stats_float_key(sr[x]);
                 int ok = (mr[x] > 0.5f) & finite_bits(sr[x]);
                 hist[ok ? key >> 16 : NBINS]++;
             }
         } else {
             for (int x = 0; x < v->w; x++) {
-                uint32_t key = float_key(sr[x]);
+                uint32_t key = sk_stats_float_key(sr[x]);
                 hist[finite_bits(sr[x]) ? key >> 16 : NBINS]++;
             }
         }
@@ -189,7 +174,7 @@ static double min_after(const double *b, size_t n, size_t j)
 
 static double decode(const selector *s, uint64_t key)
 {
-    return s->key_bits == 32 ? (double)key_float((uint32_t)(key >> 32)) : key_double(key);
+    return s->key_bits == 32 ? (double)sk_stats_key_float((uint32_t)(key >> 32)) : key_double(key);
 }
 
 /* Rank-k (0-based) smallest counted value; when v1 is not NULL also rank
@@ -302,12 +287,12 @@ enum { JMIN = 0x0080, JMAX = 0xff7f };
 
 static inline double bin_lo(long j)
 {
-    return (double)key_float((uint32_t)j << 16);
+    return (double)sk_stats_key_float((uint32_t)j << 16);
 }
 
 static inline double bin_hi(long j)
 {
-    return (double)key_float(((uint32_t)j << 16) | 0xffffu);
+    return (double)sk_stats_key_float(((uint32_t)j << 16) | 0xffffu);
 }
 
 /* Median and MAD from the level-0 histogram of the floats (s->top) with one
@@ -425,7 +410,7 @@ static int median_mad_fused(selector *s, double *med, double *mad)
             if (x1 - x == CHUNK) {
                 uint32_t any = 0;
                 for (int i = x; i < x + CHUNK; i++) {
-                    uint32_t j = float_key(sr[i]) >> 16;
+                    uint32_t j = sk_stats_float_key(sr[i]) >> 16;
                     uint32_t ok = (uint32_t)((!mr || mr[i] > 0.5f) & finite_bits(sr[i]));
                     any |= ok & (j - ujc0 <= ujc1 - ujc0) &
                            ((j - ujb0 > ujb1 - ujb0) | (j - ub <= ujm));
@@ -437,7 +422,7 @@ static int median_mad_fused(selector *s, double *med, double *mad)
                 float f = sr[i];
                 if (!counts(mr, f, i))
                     continue;
-                uint32_t j = float_key(f) >> 16;
+                uint32_t j = sk_stats_float_key(f) >> 16;
                 if (j - ujc0 > ujc1 - ujc0)
                     continue;
                 if (j == ub || j == ub1)

@@ -4,6 +4,8 @@
 
 #include <assert.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <string.h>
 
 #include "sk_kernels.h"
 
@@ -41,6 +43,14 @@ static inline float sk_capture_decode(const float *lut, float v)
     return lut[i] + (f - (float)i) * (lut[i + 1] - lut[i]);
 }
 
+/* Row y's mask as 0/1 weights (every pixel 1 without a mask). */
+static inline void sk_capture_weights(const uint8_t *mask, size_t ms, int y, int w, float *wt)
+{
+    const uint8_t *m = mask ? mask + (size_t)y * ms : NULL;
+    for (int x = 0; x < w; x++)
+        wt[x] = m ? (m[x] != 0) : 1.0f;
+}
+
 /* Pixel i's terms added to one lane of the four row sums (count, luma,
  * clipped, dark). */
 static inline void sk_capture_add(const float *R, const float *G, const float *B, const float *Lc,
@@ -65,6 +75,23 @@ void sk_stats_capture_scalar(const float *r, const float *g, const float *b, siz
 void sk_stats_capture_avx2(const float *r, const float *g, const float *b, size_t s,
                            const uint8_t *mask, size_t ms, int w, int h, float *buf,
                            sk_capture_sums *out);
+/* A float's bits as an unsigned key in the same order (negatives: all bits
+ * flipped; others: the sign bit set), and back. -0 sorts before +0. */
+static inline uint32_t sk_stats_float_key(float f)
+{
+    uint32_t u;
+    memcpy(&u, &f, sizeof u);
+    return u ^ ((0u - (u >> 31)) | 0x80000000u);
+}
+
+static inline float sk_stats_key_float(uint32_t k)
+{
+    uint32_t u = (k & 0x80000000u) ? (k & 0x7fffffffu) : ~k;
+    float f;
+    memcpy(&f, &u, sizeof f);
+    return f;
+}
+
 /* Hoare's selection of the k-th smallest of b[0..n) (n > 0, k < n, no NaN),
  * median-of-3 pivot, partially reordering b; afterwards b[k+1..n) >= b[k]
  * and b[0..k) <= b[k]. Instantiated per element type (float for the radix

@@ -18,21 +18,6 @@
 
 enum { SEL_SHORT = 64 };
 
-static inline uint32_t sel_key(float f)
-{
-    uint32_t u;
-    memcpy(&u, &f, sizeof u);
-    return (u & 0x80000000u) ? ~u : (u | 0x80000000u);
-}
-
-static inline float sel_value(uint32_t k)
-{
-    uint32_t u = (k & 0x80000000u) ? (k & 0x7fffffffu) : ~k;
-    float f;
-    memcpy(&f, &u, sizeof f);
-    return f;
-}
-
 SK_STATS_DEFINE_HOARE(select_hoare, float)
 
 float sk_stats_select_kth(float *v, size_t n, size_t k)
@@ -49,7 +34,7 @@ float sk_stats_select_kth(float *v, size_t n, size_t k)
         memset(hist, 0, sizeof(uint32_t) << width[l]);
         /* the values in v[0..n) share the key bits above this level */
         for (size_t i = 0; i < n; i++)
-            hist[(sel_key(v[i]) >> s) & mask]++;
+            hist[(sk_stats_float_key(v[i]) >> s) & mask]++;
         uint32_t b = 0;
         while (k >= hist[b])
             k -= hist[b++];
@@ -60,7 +45,7 @@ float sk_stats_select_kth(float *v, size_t n, size_t k)
         size_t j = 0;
         for (size_t i = 0; i < n; i++) {
             float x = v[i], y = v[j];
-            int in = ((sel_key(x) >> s) & mask) == b;
+            int in = ((sk_stats_float_key(x) >> s) & mask) == b;
             v[i] = in ? y : x;
             v[j] = in ? x : y;
             j += (size_t)in;
@@ -68,5 +53,5 @@ float sk_stats_select_kth(float *v, size_t n, size_t k)
         assert(j == hist[b]);
         n = j;
     }
-    return sel_value(prefix);
+    return sk_stats_key_float(prefix);
 }
