@@ -19,7 +19,8 @@
  *    high-contrast texture: pixels whose local SD of L* (at the base scale,
  *    pooled over a window of texture_radius_mm) exceeds max_local_sd go.
  * 4. Clean-up with the morphology kernels: opening (speckle), small holes
- *    (pores, spots, small scars below max_hole_mm2) filled back, components
+ *    (pores, spots, small scars below max_hole_mm2) filled back unless mostly
+ *    grey (an eye or a nostril, not a lesion), components
  *    below min_component_frac of the largest or min_component_mm2 removed,
  *    then an erosion by edge_margin_mm so that no family measures where
  *    skin meets hair, eyes, lips, nostrils or background (the photo's own
@@ -152,7 +153,7 @@ int sk_skin_mask(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, uint8_t *skin, do
     const double dark_k = P("dark_k", 4.0), dark_drop = P("min_dark_drop", 22.0);
     const double glare = P("glare_drop", 18.0);
     memcpy(inv, m, (size_t)cw * ch); /* the gate, kept for the second fit */
-    cluster_t c;
+    cluster_t c = {0};
     for (int pass = 0; pass < 2; pass++) {
         if (!fit_cluster(cL, cA, cB, cs, pass ? m : inv, cw, ch, sample, (size_t)cw * ch, &c))
             break;
@@ -204,14 +205,29 @@ int sk_skin_mask(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, uint8_t *skin, do
     int nc = 0;
     if ((rc = sk_label(inv, cw, cw, ch, lab, cw, NULL, 0, lws, &cc, &nc)) < 0)
         return rc;
-    const double max_hole = P("max_hole_mm2", 25.0) * cmm2;
+    /* a hole whose pixels are mostly grey (chroma under grey_chroma x the
+     * cluster's, not glare) is an eye, a nostril or hair, not a lesion:
+     * melanin and haemoglobin both colour the skin, so spots and red
+     * patches keep its chroma */
+    int32_t *grey = sk_models_ws_bytes(ws, "skin.hole_grey", ((size_t)nc + 1) * sizeof(int32_t));
+    if (!grey)
+        return sk_error_status();
+    memset(grey, 0, ((size_t)nc + 1) * sizeof(int32_t));
+    const double greyC = P("grey_chroma", 0.5) * hypot(c.a, c.b), glareL = c.L + glare;
+    for (int y = 0; y < ch; y++)
+        for (int x = 0; x < cw; x++) {
+            size_t j = (size_t)y * cw + x, i = (size_t)y * cs + x;
+            if (lab[j] && cL[i] <= glareL && hypot(cA[i], cB[i]) < greyC)
+                grey[lab[j]]++;
+        }
+    const double max_hole = P("max_hole_mm2", 25.0) * cmm2, max_grey = P("max_hole_grey_frac", 0.4);
     for (size_t j = 0; j < (size_t)cw * ch; j++) {
         int32_t l = lab[j];
         if (!l)
             continue;
         const sk_component_t *k = &cc[l - 1];
         int touches = k->x0 == 0 || k->y0 == 0 || k->x1 == cw - 1 || k->y1 == ch - 1;
-        if (!touches && (double)k->area <= max_hole)
+        if (!touches && (double)k->area <= max_hole && grey[l] <= max_grey * (double)k->area)
             m[j] = 1;
     }
     /* small islands out */

@@ -1,6 +1,7 @@
 /* The skin mask: phantoms of every tone and under warm and cool light are
  * skin; dark planted features inside skin are not holes in it; non-skin
- * colours are not skin; the user's region limits it; the six portraits and
+ * colours are not skin; a grey hole (an eye) stays out while a brown one (a
+ * mole) is filled back; the user's region limits it; the six portraits and
  * the astronaut photo give plausible skin fractions. Figures:
  * docs/validation/models-skin-pigment-texture.md. */
 #include <criterion/criterion.h>
@@ -166,6 +167,66 @@ Test(skin_mask, very_dark_features_are_excluded)
     /* everything else stays skin, minus the 1 mm margin around the disc */
     double margin = M_PI * (25 - 16) / (p.width_mm * p.height_mm);
     cr_assert_geq(sf, 0.95 * (1 - disc - margin), "%g", sf);
+    free(m);
+    sk_models_ws_free(ws);
+    sk_image_free(img);
+}
+
+/* Holes are filled back by what they hold, not only by their size: an
+ * "eye" (a grey sclera round a dark iris, 2.5 mm radius, under the 25 mm²
+ * hole limit) stays out; a dark brown "mole" of 2 mm radius, as dark but
+ * with the skin's chroma, is filled back (melanin colours it). */
+static void paint_disc(sk_image_t *img, double mpp, double cx, double cy, double r,
+                       const float rgb[3])
+{
+    for (int y = 0; y < img->height; y++)
+        for (int x = 0; x < img->width; x++) {
+            double dx = x * mpp - cx, dy = y * mpp - cy;
+            if (dx * dx + dy * dy < r * r)
+                for (int c = 0; c < 3; c++)
+                    sk_image_plane(img, c)[(size_t)y * img->stride + x] = rgb[c];
+        }
+}
+
+static double disc_skin(const uint8_t *skin, int w, int h, double mpp, double cx, double cy,
+                        double r)
+{
+    double on = 0, n = 0;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            double dx = x * mpp - cx, dy = y * mpp - cy;
+            if (dx * dx + dy * dy < r * r)
+                on += skin[(size_t)y * w + x] != 0, n++;
+        }
+    return on / n;
+}
+
+Test(skin_mask, grey_holes_stay_out_coloured_holes_fill)
+{
+    sk_phantom_params p;
+    sk_phantom_params_default(&p);
+    p.seed = 9;
+    sk_image_t *img = NULL;
+    cr_assert_eq(sk_phantom_render(&p, &img, NULL), SK_OK);
+    const int w = img->width, h = img->height;
+    const double mpp = p.mm_per_px;
+    const float sclera[3] = {0.55f, 0.54f, 0.53f}, iris[3] = {0.05f, 0.04f, 0.04f};
+    const float mole[3] = {0.20f, 0.10f, 0.05f};
+    paint_disc(img, mpp, 10, 10, 2.5, sclera);
+    paint_disc(img, mpp, 10, 10, 1.0, iris);
+    paint_disc(img, mpp, 28, 14, 2.0, mole);
+    sk_models_ws_t *ws = NULL;
+    cr_assert_eq(sk_models_ws_new(&ws), SK_OK);
+    sk_models_input_t in = {.srgb = img, .mm_per_px = mpp, .physical = 1, .params = &params};
+    sk_metric_set_t *m = calloc(1, sizeof *m);
+    double sf;
+    cr_assert_eq(sk_models_measure(ws, &in, m, NULL, &sf), SK_OK);
+    const uint8_t *skin = sk_models_ws_bytes(ws, "ctx.skin", (size_t)w * h);
+    const double eye = disc_skin(skin, w, h, mpp, 10, 10, 2.5);
+    const double brown = disc_skin(skin, w, h, mpp, 28, 14, 2.0);
+    fprintf(stderr, "grey eye: %.4f of it is skin; brown mole: %.4f; skin %.4f\n", eye, brown, sf);
+    cr_assert_lt(eye, 0.01, "the eye was filled back as skin: %g", eye);
+    cr_assert_gt(brown, 0.99, "the mole was left out of the skin: %g", brown);
     free(m);
     sk_models_ws_free(ws);
     sk_image_free(img);
