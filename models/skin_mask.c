@@ -20,7 +20,7 @@
  *    pooled over a window of texture_radius_mm) exceeds max_local_sd go.
  * 4. Clean-up with the morphology kernels: opening (speckle), small holes
  *    (pores, spots, small scars below max_hole_mm2) filled back unless mostly
- *    grey (an eye or a nostril, not a lesion), components
+ *    grey (an eye, not a lesion) or as dark as a cavity (a nostril), components
  *    below min_component_frac of the largest or min_component_mm2 removed,
  *    then an erosion by edge_margin_mm so that no family measures where
  *    skin meets hair, eyes, lips, nostrils or background (the photo's own
@@ -203,7 +203,7 @@ int sk_skin_mask(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, uint8_t *skin, do
             inv[(size_t)y * cw + x] = !m[(size_t)y * cw + x] && cR[(size_t)y * cs + x] >= 0.5f;
     const sk_component_t *cc = NULL;
     int nc = 0;
-    if ((rc = sk_label(inv, cw, cw, ch, lab, cw, NULL, 0, lws, &cc, &nc)) < 0)
+    if ((rc = sk_label(inv, cw, cw, ch, lab, cw, cL, cs, lws, &cc, &nc)) < 0)
         return rc;
     /* a hole whose pixels are mostly grey (chroma under grey_chroma x the
      * cluster's, not glare) is an eye, a nostril or hair, not a lesion:
@@ -221,13 +221,19 @@ int sk_skin_mask(const sk_skin_ctx_t *ctx, sk_models_ws_t *ws, uint8_t *skin, do
                 grey[lab[j]]++;
         }
     const double max_hole = P("max_hole_mm2", 25.0) * cmm2, max_grey = P("max_hole_grey_frac", 0.4);
+    /* and a hole whose darkest pixel has under cavity_ratio of the skin's
+     * relative luminance (Y ~ (L* + 16)^3) is a cavity: a nostril, a parted
+     * mouth; a mole is not that dark */
+    const double cavity = P("cavity_ratio", 0.1);
+    const double cavity_L = cavity > 0 ? (c.L + 16.0) * cbrt(cavity) - 16.0 : -1e30;
     for (size_t j = 0; j < (size_t)cw * ch; j++) {
         int32_t l = lab[j];
         if (!l)
             continue;
         const sk_component_t *k = &cc[l - 1];
         int touches = k->x0 == 0 || k->y0 == 0 || k->x1 == cw - 1 || k->y1 == ch - 1;
-        if (!touches && (double)k->area <= max_hole && grey[l] <= max_grey * (double)k->area)
+        if (!touches && (double)k->area <= max_hole && grey[l] <= max_grey * (double)k->area &&
+            k->min >= cavity_L)
             m[j] = 1;
     }
     /* small islands out */

@@ -919,7 +919,7 @@ static void method_page(pdf_t *p, const rdata_t *d)
         "only between photos taken the same way, ideally with a grey card in view. The scar "
         "figures are the least repeatable of all (their limits are the widest): small scars "
         "and the deepest parts of wrinkles shade alike, so treat them as a screen, not a count. "
-        "On whole-face photos without a scale, the sides of the nose, the nostrils' rims and "
+        "On whole-face photos without a scale, the sides of the nose and "
         "thin brows can be traced as wrinkles; a region mask on the cheeks or the forehead "
         "(a VIEW.mask.png beside the photo) keeps every figure on the skin that is being "
         "treated. A "

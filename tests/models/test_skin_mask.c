@@ -174,8 +174,9 @@ Test(skin_mask, very_dark_features_are_excluded)
 
 /* Holes are filled back by what they hold, not only by their size: an
  * "eye" (a grey sclera round a dark iris, 2.5 mm radius, under the 25 mm²
- * hole limit) stays out; a dark brown "mole" of 2 mm radius, as dark but
- * with the skin's chroma, is filled back (melanin colours it). */
+ * hole limit) and a "nostril" (a near-black reddish cavity of 2 mm radius)
+ * stay out; a dark brown "mole" of 2 mm radius (L* about 30), with the
+ * skin's chroma and not a cavity's darkness, is filled back. */
 static void paint_disc(sk_image_t *img, double mpp, double cx, double cy, double r,
                        const float rgb[3])
 {
@@ -201,7 +202,7 @@ static double disc_skin(const uint8_t *skin, int w, int h, double mpp, double cx
     return on / n;
 }
 
-Test(skin_mask, grey_holes_stay_out_coloured_holes_fill)
+Test(skin_mask, eyes_and_nostrils_stay_out_moles_fill)
 {
     sk_phantom_params p;
     sk_phantom_params_default(&p);
@@ -211,10 +212,11 @@ Test(skin_mask, grey_holes_stay_out_coloured_holes_fill)
     const int w = img->width, h = img->height;
     const double mpp = p.mm_per_px;
     const float sclera[3] = {0.55f, 0.54f, 0.53f}, iris[3] = {0.05f, 0.04f, 0.04f};
-    const float mole[3] = {0.20f, 0.10f, 0.05f};
+    const float mole[3] = {0.38f, 0.24f, 0.15f}, nostril[3] = {0.15f, 0.06f, 0.03f};
     paint_disc(img, mpp, 10, 10, 2.5, sclera);
     paint_disc(img, mpp, 10, 10, 1.0, iris);
     paint_disc(img, mpp, 28, 14, 2.0, mole);
+    paint_disc(img, mpp, 20, 22, 2.0, nostril);
     sk_models_ws_t *ws = NULL;
     cr_assert_eq(sk_models_ws_new(&ws), SK_OK);
     sk_models_input_t in = {.srgb = img, .mm_per_px = mpp, .physical = 1, .params = &params};
@@ -224,8 +226,11 @@ Test(skin_mask, grey_holes_stay_out_coloured_holes_fill)
     const uint8_t *skin = sk_models_ws_bytes(ws, "ctx.skin", (size_t)w * h);
     const double eye = disc_skin(skin, w, h, mpp, 10, 10, 2.5);
     const double brown = disc_skin(skin, w, h, mpp, 28, 14, 2.0);
-    fprintf(stderr, "grey eye: %.4f of it is skin; brown mole: %.4f; skin %.4f\n", eye, brown, sf);
+    const double cavity = disc_skin(skin, w, h, mpp, 20, 22, 2.0);
+    fprintf(stderr, "grey eye: %.4f of it is skin; nostril: %.4f; brown mole: %.4f; skin %.4f\n",
+            eye, cavity, brown, sf);
     cr_assert_lt(eye, 0.01, "the eye was filled back as skin: %g", eye);
+    cr_assert_lt(cavity, 0.01, "the nostril was filled back as skin: %g", cavity);
     cr_assert_gt(brown, 0.99, "the mole was left out of the skin: %g", brown);
     free(m);
     sk_models_ws_free(ws);
