@@ -50,13 +50,19 @@ typedef struct {
 } rdata_t;
 
 /* The aligned comparison of a view's latest photo with its baseline, and the
- * panels drawn from it (made while the comparer still holds the pair). */
+ * panels drawn from it (made while the comparer still holds the pair); every
+ * earlier follow-up aligned to the baseline too (the trend charts), and the
+ * latest aligned to the session before it (Δ previous). */
 typedef struct {
     int ok;
     char why[320];
     sk_compare_result_t *r;
     cairo_surface_t *photo[2];   /* baseline, latest aligned */
     cairo_surface_t *overlay[2]; /* pores + wrinkles, spots + redness + scars (latest) */
+    sk_compare_result_t *track[MAX_SESSIONS]; /* baseline -> session s, before the latest;
+                                               * NULL: no photo, or it could not be aligned */
+    int prev;                                 /* the session before the latest, or -1 */
+    sk_compare_result_t *prev_r; /* prev -> latest when prev is not the baseline (then r) */
 } vcomp_t;
 
 /* ------------------------------------------------------------ the data */
@@ -128,12 +134,17 @@ static const rmetric_t *find_metric(const rcell_t *c, const char *name)
     return sk_stored_metric_find(c->m, c->nm, name);
 }
 
+static int scored(const rdata_t *d, int s, int v)
+{
+    return d->cell[s][v].present && strcmp(d->cell[s][v].status, "scored") == 0;
+}
+
 /* first and last sessions where the view was scored */
 static void baseline_latest(const rdata_t *d, int v, int *b, int *l)
 {
     *b = *l = -1;
     for (int s = 0; s < d->n_sessions; s++)
-        if (d->cell[s][v].present && strcmp(d->cell[s][v].status, "scored") == 0) {
+        if (scored(d, s, v)) {
             if (*b < 0)
                 *b = s;
             *l = s;
@@ -314,6 +325,9 @@ static void vcomp_free(vcomp_t *vc)
             cairo_surface_destroy(vc->overlay[k]);
     }
     free(vc->r);
+    for (int s = 0; s < MAX_SESSIONS; s++)
+        free(vc->track[s]);
+    free(vc->prev_r);
     memset(vc, 0, sizeof *vc);
 }
 
@@ -371,6 +385,27 @@ static void compare_pair(sk_comparer_t *cmp, sk_analyzer_t *an, const char *befo
     }
     snprintf(vc->why, sizeof vc->why, "%s", sk_error_message());
     as_captured(an, before, after, mm, vc);
+}
+
+/* Compare two photos for their figures only (no panels); NULL when they
+ * cannot be compared. */
+static sk_compare_result_t *compare_figures(sk_comparer_t *cmp, const char *before,
+                                            const char *after, double mm, const sk_rect_t *card,
+                                            const sk_noise_t *noise)
+{
+    sk_compare_result_t *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    sk_compare_opts_t o;
+    sk_compare_opts_default(&o);
+    o.mm_per_px = mm;
+    o.noise = noise;
+    o.card_before = o.card_after = card;
+    if (sk_compare_photos(cmp, before, after, &o, r) != SK_OK) {
+        free(r);
+        return NULL;
+    }
+    return r;
 }
 
 /* --------------------------------------------------------------- labels */
@@ -435,14 +470,34 @@ static int view_physical(const rdata_t *d, int v)
     return d->info.has_file > 0 && sk_patient_mm_per_px(&d->info, d->view[v]) > 0;
 }
 
+static const sk_compare_metric_t *result_metric(const sk_compare_result_t *r, const char *name)
+{
+    if (!r)
+        return NULL;
+    for (int i = 0; i < r->count; i++)
+        if (strcmp(r->m[i].name, name) == 0)
+            return &r->m[i];
+    return NULL;
+}
+
 static const sk_compare_metric_t *cmp_metric(const vcomp_t *vc, const char *name)
 {
-    if (!vc || !vc->ok)
+    return vc && vc->ok ? result_metric(vc->r, name) : NULL;
+}
+
+/* The comparison of session s's photo of a view with the baseline's: the
+ * latest's (with panels) or an earlier one's; NULL when not aligned. */
+static const sk_compare_result_t *track_at(const vcomp_t *vc, int s, int l)
+{
+    return s == l ? (vc->ok ? vc->r : NULL) : vc->track[s];
+}
+
+/* The comparison of the latest photo with the previous session's. */
+static const sk_compare_result_t *prev_result(const vcomp_t *vc, int b)
+{
+    if (vc->prev < 0)
         return NULL;
-    for (int i = 0; i < vc->r->count; i++)
-        if (strcmp(vc->r->m[i].name, name) == 0)
-            return &vc->r->m[i];
-    return NULL;
+    return vc->prev == b ? (vc->ok ? vc->r : NULL) : vc->prev_r;
 }
 
 /* ---------------------------------------------------------------- pages */
@@ -598,89 +653,117 @@ static void cover_page(pdf_t *p, const rdata_t *d, const vcomp_t *vcs)
              "No capture problems were flagged for any photo.", 0.2, 0.4, 0.2, PANGO_ALIGN_LEFT);
 }
 
-static void trend_chart(pdf_t *p, const rdata_t *d, int v, const char *metric, double x, double y,
-                        double w, double h)
+/* A headline metric's change since the baseline, session by session: each
+ * follow-up aligned to the baseline and both measured on the skin they
+ * share (as the table's Δ baseline), so the chart shows changes, not how
+ * each photo was framed. The grey bar at a session is its repeatability
+ * limit (± about zero); a point beyond it is filled green (better) or red
+ * (worse). */
+static void trend_chart(pdf_t *p, const rdata_t *d, int v, const vcomp_t *vc, const char *metric,
+                        double x, double y, double w, double h)
 {
-    double vals[MAX_SESSIONS], days[MAX_SESSIONS];
-    int n = 0;
-    double lo = INFINITY, hi = -INFINITY;
+    double dv[MAX_SESSIONS], lim[MAX_SESSIONS], days[MAX_SESSIONS];
+    int ses[MAX_SESSIONS], mark[MAX_SESSIONS];
+    int n = 0, b, l;
+    baseline_latest(d, v, &b, &l);
     const char *unit = "";
-    for (int s = 0; s < d->n_sessions; s++) {
-        const rcell_t *c = &d->cell[s][v];
-        const rmetric_t *m = c->present ? find_metric(c, metric) : NULL;
-        if (!m || !isfinite(m->value))
-            continue;
-        vals[n] = m->value;
-        days[n] = days_between(d->date[0], d->date[s]);
-        unit = m->unit;
-        lo = fmin(lo, m->value), hi = fmax(hi, m->value);
+    double lo = 0, hi = 0;
+    for (int s = b; s >= 0 && s <= l; s++) {
+        double delta = NAN, limit = NAN;
+        int mk = 0;
+        if (s == b) {
+            const rmetric_t *m = find_metric(&d->cell[b][v], metric);
+            if (!m || !isfinite(m->value))
+                break; /* not measured at the baseline: nothing to chart */
+            unit = m->unit;
+            delta = 0;
+        } else {
+            const sk_compare_metric_t *cm = result_metric(track_at(vc, s, l), metric);
+            if (!cm || !isfinite(cm->delta))
+                continue;
+            delta = cm->delta;
+            limit = cm->limit;
+            mk = cm->beyond_noise == 1 ? (cm->improved > 0 ? 1 : cm->improved < 0 ? -1 : 2) : 0;
+        }
+        dv[n] = delta, lim[n] = limit, mark[n] = mk, ses[n] = s;
+        days[n] = days_between(d->date[b], d->date[s]);
+        lo = fmin(lo, delta), hi = fmax(hi, delta);
+        if (isfinite(limit))
+            lo = fmin(lo, -limit), hi = fmax(hi, limit);
         n++;
     }
     char title[160];
     const int unitless = !unit[0] || strcmp(unit, "count") == 0 || strcmp(unit, "index") == 0 ||
                          strcmp(unit, "fraction") == 0;
     if (unitless)
-        snprintf(title, sizeof title, "%s", sk_metric_label(metric));
+        snprintf(title, sizeof title, "Δ %s", sk_metric_label(metric));
     else
-        snprintf(title, sizeof title, "%s (%s)", sk_metric_label(metric), unit);
-    text(p, x, y, w, "Sans Bold 7.5", title, 0.15, 0.15, 0.15, PANGO_ALIGN_LEFT);
+        snprintf(title, sizeof title, "Δ %s (%s)", sk_metric_label(metric), unit);
+    text(p, x, y, w + 6, "Sans Bold 7", title, 0.15, 0.15, 0.15, PANGO_ALIGN_LEFT);
     double px = x + 28, py = y + 14, pw = w - 34, ph = h - 30;
     cairo_set_source_rgb(p->cr, 0.85, 0.85, 0.85);
     cairo_set_line_width(p->cr, 0.5);
     cairo_rectangle(p->cr, px, py, pw, ph);
     cairo_stroke(p->cr);
-    if (n == 0) {
-        text(p, px, py + ph / 2 - 5, pw, "Sans 7", "not measured", 0.5, 0.5, 0.5,
-             PANGO_ALIGN_CENTER);
+    if (n < 2) {
+        text(p, px, py + ph / 2 - 5, pw, "Sans 7",
+             n == 0   ? "not measured"
+             : l == b ? "one session"
+                      : "no aligned follow-up",
+             0.5, 0.5, 0.5, PANGO_ALIGN_CENTER);
         return;
     }
-    if (hi - lo < 1e-9 * fmax(1, fabs(hi))) {
-        hi += 0.5 * fmax(1e-3, fabs(hi) * 0.05);
-        lo -= 0.5 * fmax(1e-3, fabs(lo) * 0.05);
+    if (hi - lo < 1e-9) {
+        double a = fmax(1e-3, 0.05 * fabs(hi));
+        hi += a, lo -= a;
     }
     double pad = (hi - lo) * 0.1;
     lo -= pad, hi += pad;
     double span = days[n - 1] > 0 ? days[n - 1] : 1;
     char buf[32];
-    fmt_value(hi, "count", buf, sizeof buf);
-    if (fabs(hi) < 100)
-        snprintf(buf, sizeof buf, "%.3g", hi);
-    text(p, x - 4, py - 4, 30, "Sans 5.5", buf, 0.4, 0.4, 0.4, PANGO_ALIGN_RIGHT);
-    if (fabs(lo) < 100)
-        snprintf(buf, sizeof buf, "%.3g", lo);
-    else
-        fmt_value(lo, "count", buf, sizeof buf);
-    text(p, x - 4, py + ph - 6, 30, "Sans 5.5", buf, 0.4, 0.4, 0.4, PANGO_ALIGN_RIGHT);
+    snprintf(buf, sizeof buf, "%+.3g", hi);
+    text(p, x - 12, py - 4, 38, "Sans 5.5", buf, 0.4, 0.4, 0.4, PANGO_ALIGN_RIGHT);
+    snprintf(buf, sizeof buf, "%+.3g", lo);
+    text(p, x - 12, py + ph - 6, 38, "Sans 5.5", buf, 0.4, 0.4, 0.4, PANGO_ALIGN_RIGHT);
+#define TX(i) (px + 4 + days[i] / span * (pw - 8))
+#define TY(val) (py + ph - ((val)-lo) / (hi - lo) * ph)
+    /* the noise bars, then the zero line */
+    cairo_set_source_rgb(p->cr, 0.88, 0.88, 0.88);
+    for (int i = 0; i < n; i++)
+        if (isfinite(lim[i])) {
+            cairo_rectangle(p->cr, TX(i) - 3, TY(lim[i]), 6, TY(-lim[i]) - TY(lim[i]));
+            cairo_fill(p->cr);
+        }
+    cairo_set_source_rgb(p->cr, 0.6, 0.6, 0.6);
+    cairo_set_line_width(p->cr, 0.5);
+    cairo_move_to(p->cr, px, TY(0));
+    cairo_line_to(p->cr, px + pw, TY(0));
+    cairo_stroke(p->cr);
     cairo_set_source_rgb(p->cr, 0.1, 0.35, 0.6);
     cairo_set_line_width(p->cr, 1.2);
     for (int i = 0; i < n; i++) {
-        double cx = px + (n > 1 ? days[i] / span : 0.5) * pw;
-        double cy = py + ph - (vals[i] - lo) / (hi - lo) * ph;
         if (i == 0)
-            cairo_move_to(p->cr, cx, cy);
+            cairo_move_to(p->cr, TX(i), TY(dv[i]));
         else
-            cairo_line_to(p->cr, cx, cy);
+            cairo_line_to(p->cr, TX(i), TY(dv[i]));
     }
     cairo_stroke(p->cr);
     for (int i = 0; i < n; i++) {
-        double cx = px + (n > 1 ? days[i] / span : 0.5) * pw;
-        double cy = py + ph - (vals[i] - lo) / (hi - lo) * ph;
-        cairo_arc(p->cr, cx, cy, 1.8, 0, 2 * M_PI);
+        if (mark[i] == 1)
+            cairo_set_source_rgb(p->cr, 0.05, 0.5, 0.2);
+        else if (mark[i] == -1)
+            cairo_set_source_rgb(p->cr, 0.75, 0.1, 0.1);
+        else
+            cairo_set_source_rgb(p->cr, 0.1, 0.35, 0.6);
+        cairo_new_path(p->cr); /* the date label below moved the current point */
+        cairo_arc(p->cr, TX(i), TY(dv[i]), mark[i] ? 2.6 : 1.8, 0, 2 * M_PI);
         cairo_fill(p->cr);
-    }
-    /* dates under the first and last points */
-    for (int s = 0, i = 0; s < d->n_sessions && i < n; s++) {
-        const rcell_t *c = &d->cell[s][v];
-        const rmetric_t *m = c->present ? find_metric(c, metric) : NULL;
-        if (!m || !isfinite(m->value))
-            continue;
-        if (n <= 6 || i == 0 || i == n - 1 || i == n / 2) {
-            double cx = px + (n > 1 ? days[i] / span : 0.5) * pw;
-            text(p, cx - 22, py + ph + 1, 44, "Sans 5.5", d->date[s] + 5, 0.4, 0.4, 0.4,
+        if (n <= 6 || i == 0 || i == n - 1 || i == n / 2)
+            text(p, TX(i) - 22, py + ph + 1, 44, "Sans 5.5", d->date[ses[i]] + 5, 0.4, 0.4, 0.4,
                  PANGO_ALIGN_CENTER);
-        }
-        i++;
     }
+#undef TX
+#undef TY
 }
 
 /* The overlay legend, one row at y. */
@@ -792,13 +875,19 @@ static void view_pages(pdf_t *p, const rdata_t *d, int v, const vcomp_t *vc)
         y = pair_panels(p, vc, left, "One session only: no comparison yet", y);
     }
     /* trend charts of the headline metrics */
-    text(p, MARGIN, y, PAGE_W - 2 * MARGIN, "Sans Bold 10", "Trends across sessions", 0.1, 0.2,
-         0.35, PANGO_ALIGN_LEFT);
+    text(p, MARGIN, y, PAGE_W - 2 * MARGIN, "Sans Bold 10", "Trends: change since the baseline",
+         0.1, 0.2, 0.35, PANGO_ALIGN_LEFT);
     y += 16;
     double cw = (PAGE_W - 2 * MARGIN) / 3, ch = 70;
     for (int k = 0; k < SK_N_HEADLINE; k++)
-        trend_chart(p, d, v, sk_headline_metrics[k], MARGIN + (k % 3) * cw, y + (k / 3) * (ch + 6),
-                    cw - 8, ch);
+        trend_chart(p, d, v, vc, sk_headline_metrics[k], MARGIN + (k % 3) * cw,
+                    y + (k / 3) * (ch + 6), cw - 8, ch);
+    y += 2 * (ch + 6);
+    text(p, MARGIN, y, PAGE_W - 2 * MARGIN, "Sans Italic 7",
+         "Each follow-up aligned to the baseline and both measured on the skin they share. Grey "
+         "bar: the change that re-taking the photo of unchanged skin can produce (the "
+         "repeatability limit); a point beyond it is green when better, red when worse.",
+         0.4, 0.4, 0.4, PANGO_ALIGN_LEFT);
 
     /* metric table on its own page */
     new_page(p, d);
@@ -806,12 +895,8 @@ static void view_pages(pdf_t *p, const rdata_t *d, int v, const vcomp_t *vc)
     snprintf(buf, sizeof buf, "View: %s — metrics", d->view[v]);
     text(p, MARGIN, y, PAGE_W - 2 * MARGIN, "Sans Bold 14", buf, 0.1, 0.2, 0.35, PANGO_ALIGN_LEFT);
     y += 26;
-    int prev = -1;
-    for (int s = l - 1; s >= 0; s--)
-        if (d->cell[s][v].present && strcmp(d->cell[s][v].status, "scored") == 0) {
-            prev = s;
-            break;
-        }
+    const int prev = vc->prev;
+    const sk_compare_result_t *pr = prev_result(vc, b);
     const double col[6] = {MARGIN,       MARGIN + 150, MARGIN + 235,
                            MARGIN + 320, MARGIN + 400, MARGIN + 470};
     const char *head[6] = {"Metric", "Baseline", "Latest", "Δ baseline", "Δ previous", "Better"};
@@ -841,6 +926,7 @@ static void view_pages(pdf_t *p, const rdata_t *d, int v, const vcomp_t *vc)
             continue;
         const rmetric_t *mb = find_metric(cb, ml->name);
         const rmetric_t *mp = prev >= 0 ? find_metric(&d->cell[prev][v], ml->name) : NULL;
+        const sk_compare_metric_t *cp = result_metric(pr, ml->name);
         const sk_compare_metric_t *cm = l != b ? cmp_metric(vc, ml->name) : NULL;
         if (row++ % 2) {
             cairo_set_source_rgb(p->cr, 0.95, 0.96, 0.98);
@@ -863,11 +949,12 @@ static void view_pages(pdf_t *p, const rdata_t *d, int v, const vcomp_t *vc)
                 c0, sizeof c0, rgb0);
         else
             snprintf(c0, sizeof c0, "—"), rgb0[0] = rgb0[1] = rgb0[2] = 0.4;
-        double pv = mp ? mp->value : NAN;
-        fmt_change(pv, ml->value, ml->better,
-                   sk_noise_beyond_stored(&d->noise, ml->name, pv, ml->value, view_physical(d, v),
-                                          cell_ita(d, prev, v)),
-                   c1, sizeof c1, rgb1);
+        if (cp && pr->norm == SK_NORM_SKIN && sk_metric_is_absolute_tone(ml->name))
+            snprintf(c1, sizeof c1, "—"), rgb1[0] = rgb1[1] = rgb1[2] = 0.4;
+        else if (cp)
+            fmt_change(cp->before, cp->after, ml->better, cp->beyond_noise, c1, sizeof c1, rgb1);
+        else /* not aligned: the two photos' own scores, without a verdict */
+            fmt_change(mp ? mp->value : NAN, ml->value, ml->better, -1, c1, sizeof c1, rgb1);
         text(p, col[0], y, 148, "Sans 8", sk_metric_label(ml->name), 0.1, 0.1, 0.1,
              PANGO_ALIGN_LEFT);
         text(p, col[1], y, 84, "Sans 8", v0, 0.2, 0.2, 0.2, PANGO_ALIGN_LEFT);
@@ -886,9 +973,10 @@ static void view_pages(pdf_t *p, const rdata_t *d, int v, const vcomp_t *vc)
         "● beyond noise: the change exceeds the metric's repeatability limit (1.96·√2 × the "
         "within-subject SD of re-captures of unchanged skin); green when better, red when worse. "
         "Grey: within noise. Baseline, latest and Δ baseline: the latest photo aligned to the "
-        "baseline and both measured on the skin they share. Δ previous: the two sessions' "
-        "whole-photo scores. \"—\": not measurable (for example pores need at least 0.05 mm per "
-        "pixel), or skin tone compared without a grey card.";
+        "baseline and both measured on the skin they share. Δ previous: the latest photo aligned "
+        "to the previous session's in the same way (dark, without a mark, when the two could not "
+        "be aligned: then the photos' own scores). \"—\": not measurable (for example pores "
+        "need at least 0.05 mm per pixel), or skin tone compared without a grey card.";
     text(p, MARGIN, y, PAGE_W - 2 * MARGIN, "Sans Italic 7.5", foot, 0.4, 0.4, 0.4,
          PANGO_ALIGN_LEFT);
 }
@@ -928,10 +1016,11 @@ static void method_page(pdf_t *p, const rdata_t *d)
         "re-compressed); changes within it cannot be told from re-taking the photo. The limit "
         "is set so that unchanged skin crosses it in about one metric in twenty: with many "
         "metrics and views, an isolated mark on one metric deserves less weight than a "
-        "consistent change across a family and across sessions. The "
-        "latest photo of each view is aligned to the baseline and both are measured on the "
-        "skin they share, after normalising the follow-up's colour to the baseline's. Capture "
-        "problems (exposure, "
+        "consistent change across a family and across sessions. Every follow-up photo of a "
+        "view is aligned to the baseline (and the latest also to the previous session's), and "
+        "both photos of a pair are measured on the skin they share, after normalising the "
+        "follow-up's colour to the reference's, so a change of framing or lighting does not "
+        "pass for a change of the skin. Capture problems (exposure, "
         "blur, clipping) are listed on the first page; photos that could not be scored are "
         "listed with the reason.\n\n"
         "Photos are never modified: the library keeps the clinic's originals (stripped of "
@@ -997,12 +1086,32 @@ int sk_report_patient(const char *clinic, const char *db_path, const char *patie
         char pb[4200], pl[4200];
         snprintf(pb, sizeof pb, "%s/%s", clinic, d->cell[b][v].path);
         snprintf(pl, sizeof pl, "%s/%s", clinic, d->cell[l][v].path);
-        if (l != b)
-            compare_pair(cmp, an, pb, pl, mm,
-                         d->info.has_file > 0 ? sk_patient_grey_card(&d->info, d->view[v]) : NULL,
-                         &d->noise, &vcs[v]);
-        else
+        const sk_rect_t *card =
+            d->info.has_file > 0 ? sk_patient_grey_card(&d->info, d->view[v]) : NULL;
+        if (l == b) {
             as_captured(an, pb, NULL, mm, &vcs[v]);
+            vcs[v].prev = -1;
+            continue;
+        }
+        compare_pair(cmp, an, pb, pl, mm, card, &d->noise, &vcs[v]);
+        /* the earlier follow-ups aligned to the baseline, and the latest to
+         * the session before it */
+        vcs[v].prev = -1;
+        for (int s = b + 1; s < l; s++) {
+            if (!scored(d, s, v))
+                continue;
+            char ps[4200];
+            snprintf(ps, sizeof ps, "%s/%s", clinic, d->cell[s][v].path);
+            vcs[v].track[s] = compare_figures(cmp, pb, ps, mm, card, &d->noise);
+            vcs[v].prev = s;
+        }
+        if (vcs[v].prev < 0) {
+            vcs[v].prev = b;
+        } else {
+            char pp[4200];
+            snprintf(pp, sizeof pp, "%s/%s", clinic, d->cell[vcs[v].prev][v].path);
+            vcs[v].prev_r = compare_figures(cmp, pp, pl, mm, card, &d->noise);
+        }
     }
     sk_comparer_free(cmp);
     char tmp[4200];

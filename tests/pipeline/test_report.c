@@ -27,8 +27,10 @@ static void teardown(void)
 
 TestSuite(report, .init = setup, .fini = teardown, .timeout = 300);
 
-static void phantom_photo(const char *patient, const char *session, const char *view,
-                          double improvement, uint64_t perturb)
+/* A phantom photo of a patient's view; crop < 1 keeps that central share of
+ * each side (a closer framing of the same skin). */
+static void phantom_photo_framed(const char *patient, const char *session, const char *view,
+                                 double improvement, uint64_t perturb, double crop)
 {
     char dir[600], path[700];
     snprintf(dir, sizeof dir, "%s/%s", clinic, patient);
@@ -47,11 +49,24 @@ static void phantom_photo(const char *patient, const char *session, const char *
     cr_assert(buf);
     sk_image_to_rgb8(img, buf);
     VipsImage *im = vips_image_new_from_memory(buf, (size_t)w * h * 3, w, h, 3, VIPS_FORMAT_UCHAR);
+    if (crop < 1) {
+        int cw = (int)(w * crop), ch = (int)(h * crop);
+        VipsImage *c = NULL;
+        cr_assert_eq(vips_crop(im, &c, (w - cw) / 2, (h - ch) / 2, cw, ch, NULL), 0);
+        g_object_unref(im);
+        im = c;
+    }
     snprintf(path, sizeof path, "%s/%s.jpg", dir, view);
     cr_assert_eq(vips_image_write_to_file(im, path, "Q", 92, NULL), 0);
     g_object_unref(im);
     free(buf);
     sk_image_free(img);
+}
+
+static void phantom_photo(const char *patient, const char *session, const char *view,
+                          double improvement, uint64_t perturb)
+{
+    phantom_photo_framed(patient, session, view, improvement, perturb, 1.0);
 }
 
 static void write_text(const char *rel, const char *text)
@@ -72,6 +87,15 @@ static void run(const char *cmd, char *buf, size_t len)
     size_t n = fread(buf, 1, len - 1, p);
     buf[n] = '\0';
     cr_assert_eq(pclose(p), 0, "%s failed", cmd);
+}
+
+/* UTF-8 characters in the first n bytes of s. */
+static size_t utf8_chars(const char *s, size_t n)
+{
+    size_t c = 0;
+    for (size_t i = 0; i < n; i++)
+        c += ((unsigned char)s[i] & 0xC0) != 0x80;
+    return c;
 }
 
 static void batch(void)
@@ -149,4 +173,54 @@ Test(report, single_session_says_so)
     cr_assert_not_null(strstr(sk_error_message(), "NOBODY"));
     struct stat st;
     cr_assert_neq(stat(pdf, &st), 0);
+}
+
+/* Δ previous compares aligned photos measured on the skin they share, like
+ * Δ baseline: the second and third sessions are the same capture of the
+ * same skin, the third framed closer (90 % of the field each way). The two
+ * photos' own scores differ (a pore count follows the framed area), but no
+ * change between them is marked beyond noise. */
+Test(report, previous_session_compared_aligned)
+{
+    phantom_photo("P8", "2026-01-12", "cheek", 0, 6);
+    phantom_photo("P8", "2026-02-16", "cheek", 0, 0);
+    phantom_photo_framed("P8", "2026-03-23", "cheek", 0, 0, 0.9);
+    write_text("P8/patient.json", "{\"mm_per_px\": {\"cheek\": 0.04}}");
+    batch();
+    char db[600], pdf[600], cmd[1400];
+    snprintf(db, sizeof db, "%s/skintrack.db", clinic);
+    snprintf(pdf, sizeof pdf, "%s/p8.pdf", clinic);
+    cr_assert_eq(sk_report_patient(clinic, db, "P8", pdf, NULL), SK_OK, "%s", sk_error_message());
+    static char out[1 << 18];
+    snprintf(cmd, sizeof cmd, "pdftotext -layout '%s' -", pdf);
+    run(cmd, out, sizeof out);
+    cr_assert_not_null(strstr(out, "Trends: change since the baseline"));
+    cr_assert_not_null(strstr(out, "aligned to the previous session"));
+    /* the table: every row's Δ previous cell, by its column in the layout
+     * text (columns counted in characters, not UTF-8 bytes) */
+    const char *hd = strstr(out, "Δ previous");
+    cr_assert_not_null(hd, "%s", out);
+    const char *line = hd;
+    while (line > out && line[-1] != '\n')
+        line--;
+    const size_t col = utf8_chars(line, (size_t)(hd - line));
+    int rows = 0, marked = 0;
+    for (const char *r = strchr(hd, '\n'); r;) {
+        r++;
+        const char *e = strchr(r, '\n');
+        const size_t len = e ? (size_t)(e - r) : strlen(r);
+        if (memmem(r, len, "beyond noise:", 13))
+            break; /* the footnote */
+        const char *mark = memmem(r, len, "●", strlen("●"));
+        if (len > 0)
+            rows++;
+        /* a mark from two characters before the column on is Δ previous's */
+        if (mark && utf8_chars(r, (size_t)(mark - r)) + 2 >= col)
+            marked++;
+        if (!e)
+            break;
+        r = e;
+    }
+    cr_assert_geq(rows, 20, "table rows: %d\n%s", rows, out);
+    cr_assert_eq(marked, 0, "Δ previous of the same skin reframed marked beyond noise:\n%s", out);
 }
