@@ -5,9 +5,16 @@
  * threads analyse photos while the main thread alone writes each finished
  * photo to the store in its own transaction and draws the progress. A kill
  * at any moment therefore loses at most the photos in flight, and a rerun
- * skips everything already recorded. */
-#include "skintrack.h"
+ * skips everything already recorded.
+ *
+ * Then tracking, the same way: every scored follow-up photo of a view is
+ * aligned to the view's baseline (its first scored session) and to the
+ * previous session's photo, both measured on the skin they share
+ * (sk_compare_photos), and each pair's changes and verdicts go to the store.
+ * A pair already recorded from the same photos and inputs is skipped. */
 #include "pstore.h"
+#include "sk_compare.h"
+#include "skintrack.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -201,6 +208,322 @@ static void progress_draw(progress_t *p, const job_t *j)
     }
 }
 
+/* ---------------------------------------------------------------- tracking */
+
+/* One aligned pair: the follow-up `ref` against `base` (its view's baseline,
+ * the previous session's photo, or both). */
+typedef struct {
+    const sk_photo_ref_t *ref, *base;
+    int64_t id, base_id;
+    int kinds; /* SK_CMP_BASELINE | SK_CMP_PREVIOUS */
+    char relpath[4200];
+    char inputs[192];
+    double mm_per_px; /* the reference photo's scale */
+    int has_card;
+    sk_rect_t card;
+    /* filled by the worker */
+    int rc;
+    char error[1024];
+    double seconds;
+    sk_compare_result_t *result;
+} cjob_t;
+
+typedef struct {
+    cjob_t *jobs;
+    size_t n;
+    atomic_size_t next;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    size_t *done;
+    size_t n_done;
+    int workers_left;
+    const sk_batch_opts_t *opts;
+    const sk_noise_t *noise;
+} cqueue_t;
+
+static void *align_worker(void *p)
+{
+    cqueue_t *q = p;
+    sk_comparer_t *cmp = NULL;
+    int cmp_rc = sk_comparer_new(&cmp);
+    char cmp_err[512];
+    snprintf(cmp_err, sizeof cmp_err, "%s", sk_error_message());
+    for (;;) {
+        if (interrupted)
+            break;
+        size_t i = atomic_fetch_add(&q->next, 1);
+        if (i >= q->n)
+            break;
+        cjob_t *j = &q->jobs[i];
+        double t0 = now_s();
+        j->result = calloc(1, sizeof *j->result);
+        if (cmp_rc < 0 || !j->result) {
+            j->rc = cmp_rc < 0 ? cmp_rc : SK_ERR_NOMEM;
+            snprintf(j->error, sizeof j->error, "%s", cmp_rc < 0 ? cmp_err : "out of memory");
+        } else {
+            sk_compare_opts_t o;
+            sk_compare_opts_default(&o);
+            o.load.max_megapixels = q->opts->max_megapixels;
+            o.mm_per_px = j->mm_per_px;
+            o.mask_before = j->base->mask_path[0] ? j->base->mask_path : NULL;
+            o.mask_after = j->ref->mask_path[0] ? j->ref->mask_path : NULL;
+            o.card_before = o.card_after = j->has_card ? &j->card : NULL;
+            o.noise = q->noise;
+            sk_error_clear();
+            j->rc = sk_compare_photos(cmp, j->base->path, j->ref->path, &o, j->result);
+            if (j->rc < 0)
+                snprintf(j->error, sizeof j->error, "%s", sk_error_message());
+        }
+        j->seconds = now_s() - t0;
+        pthread_mutex_lock(&q->mu);
+        q->done[q->n_done++] = i;
+        pthread_cond_signal(&q->cv);
+        pthread_mutex_unlock(&q->mu);
+    }
+    sk_comparer_free(cmp);
+    pthread_mutex_lock(&q->mu);
+    q->workers_left--;
+    pthread_cond_signal(&q->cv);
+    pthread_mutex_unlock(&q->mu);
+    return NULL;
+}
+
+/* refs in the order of the tracks: patient, view, date, session folder */
+static const sk_photo_ref_t *g_sort_refs;
+
+static int track_order(const void *a, const void *b)
+{
+    const sk_photo_ref_t *x = &g_sort_refs[*(const size_t *)a],
+                         *y = &g_sort_refs[*(const size_t *)b];
+    int c = strcmp(x->patient, y->patient);
+    if (!c)
+        c = strcmp(x->view, y->view);
+    if (!c)
+        c = strcmp(x->date, y->date);
+    if (!c)
+        c = strcmp(x->session, y->session);
+    return c;
+}
+
+/* Plan a pair unless the store already holds it for every kind asked. */
+static int plan_pair(sk_store_t *store, cqueue_t *q, const sk_photo_ref_t *base, int64_t base_id,
+                     const sk_photo_ref_t *ref, int64_t id, int kinds, const char *inputs,
+                     double mm, const sk_rect_t *card, const char *relpath,
+                     sk_batch_summary_t *sum)
+{
+    int stale = 0;
+    for (int k = SK_CMP_BASELINE; k <= SK_CMP_PREVIOUS; k <<= 1) {
+        if (!(kinds & k))
+            continue;
+        int current = 0;
+        int rc = sk_store_comparison_current(store, id, k, base_id, inputs, &current);
+        if (rc < 0)
+            return rc;
+        if (!current)
+            stale |= k;
+    }
+    if (!stale) {
+        sum->align_skipped++;
+        return SK_OK;
+    }
+    cjob_t *j = &q->jobs[q->n++];
+    j->ref = ref, j->base = base, j->id = id, j->base_id = base_id, j->kinds = stale;
+    snprintf(j->relpath, sizeof j->relpath, "%s", relpath);
+    snprintf(j->inputs, sizeof j->inputs, "%s", inputs);
+    j->mm_per_px = mm;
+    if (card)
+        j->has_card = 1, j->card = *card;
+    return SK_OK;
+}
+
+/* Align every scored follow-up of the scanned photos to its view's baseline
+ * and previous session, skipping pairs already recorded; all[i] is the plan
+ * of refs[i] (its path in the clinic and the scale it was scored at). */
+static int track(const sk_batch_opts_t *opts, sk_store_t *store, const sk_photo_ref_t *refs,
+                 const job_t *all, size_t n_refs, int64_t run_id, int jobs,
+                 sk_batch_summary_t *sum)
+{
+    int rc = SK_OK;
+    size_t *order = calloc(n_refs ? n_refs : 1, sizeof *order);
+    int64_t *ids = calloc(n_refs ? n_refs : 1, sizeof *ids);
+    cqueue_t q;
+    memset(&q, 0, sizeof q);
+    q.jobs = calloc(2 * n_refs + 1, sizeof *q.jobs);
+    q.done = calloc(2 * n_refs + 1, sizeof *q.done);
+    sk_noise_t *noise = calloc(1, sizeof *noise);
+    sk_patient_t *patient = calloc(1, sizeof *patient);
+    pthread_t *threads = NULL;
+    int started = 0, sync = 0;
+    if (!order || !ids || !q.jobs || !q.done || !noise || !patient) {
+        rc = sk_error_set(SK_ERR_NOMEM, "batch: out of memory for tracking");
+        goto out;
+    }
+    if ((rc = sk_noise_load(NULL, noise)) < 0)
+        goto out;
+    q.opts = opts;
+    q.noise = noise;
+    for (size_t i = 0; i < n_refs; i++) {
+        order[i] = i;
+        if ((rc = sk_store_scored_photo_id(store, all[i].relpath, &ids[i])) < 0)
+            goto out;
+    }
+    g_sort_refs = refs;
+    qsort(order, n_refs, sizeof *order, track_order);
+
+    /* plan, track by track */
+    for (size_t a = 0; a < n_refs;) {
+        size_t e = a;
+        while (e < n_refs && strcmp(refs[order[e]].patient, refs[order[a]].patient) == 0 &&
+               strcmp(refs[order[e]].view, refs[order[a]].view) == 0)
+            e++;
+        if (strcmp(patient->id, refs[order[a]].patient) != 0) {
+            memset(patient, 0, sizeof *patient);
+            if (sk_patient_load(opts->clinic, refs[order[a]].patient, patient, NULL, NULL) < 0)
+                patient->has_file = -1;
+            snprintf(patient->id, sizeof patient->id, "%s", refs[order[a]].patient);
+        }
+        const sk_rect_t *card =
+            patient->has_file > 0 ? sk_patient_grey_card(patient, refs[order[a]].view) : NULL;
+        char inputs[192];
+        if (card)
+            snprintf(inputs, sizeof inputs, "noise %.40s %.31s; card %d,%d,%d,%d",
+                     noise->model_version, noise->version, card->x, card->y, card->w, card->h);
+        else
+            snprintf(inputs, sizeof inputs, "noise %.40s %.31s", noise->model_version,
+                     noise->version);
+        ssize_t b = -1, prev = -1;
+        for (size_t k = a; k < e; k++) {
+            size_t i = order[k];
+            if (!ids[i])
+                continue; /* not scored */
+            if (b < 0) {
+                b = (ssize_t)i; /* the baseline: compared with nothing */
+                if ((rc = sk_store_forget_comparisons(store, ids[i],
+                                                      SK_CMP_BASELINE | SK_CMP_PREVIOUS)) < 0)
+                    goto out;
+                prev = b;
+                continue;
+            }
+            const char *rel = all[i].relpath;
+            if (prev == b) {
+                rc = plan_pair(store, &q, &refs[b], ids[b], &refs[i], ids[i],
+                               SK_CMP_BASELINE | SK_CMP_PREVIOUS, inputs, all[b].mm_per_px, card,
+                               rel, sum);
+            } else {
+                rc = plan_pair(store, &q, &refs[b], ids[b], &refs[i], ids[i], SK_CMP_BASELINE,
+                               inputs, all[b].mm_per_px, card, rel, sum);
+                if (rc == SK_OK)
+                    rc = plan_pair(store, &q, &refs[prev], ids[prev], &refs[i], ids[i],
+                                   SK_CMP_PREVIOUS, inputs, all[prev].mm_per_px, card, rel, sum);
+            }
+            if (rc < 0)
+                goto out;
+            prev = (ssize_t)i;
+        }
+        a = e;
+    }
+    if (q.n == 0)
+        goto out;
+
+    progress_t pr = {.tty = opts->progress >= 0 ? opts->progress : isatty(2),
+                     .total = q.n,
+                     .start = now_s(),
+                     .out = stdout};
+    if ((size_t)jobs > q.n)
+        jobs = (int)q.n;
+    pthread_mutex_init(&q.mu, NULL);
+    pthread_cond_init(&q.cv, NULL);
+    sync = 1;
+    q.workers_left = jobs;
+    threads = calloc((size_t)jobs, sizeof *threads);
+    for (; threads && started < jobs; started++)
+        if (pthread_create(&threads[started], NULL, align_worker, &q) != 0)
+            break;
+    pthread_mutex_lock(&q.mu);
+    q.workers_left -= jobs - started;
+    pthread_mutex_unlock(&q.mu);
+    if (started == 0) {
+        rc = sk_error_set(SK_ERR_INTERNAL, "batch: cannot start worker threads");
+        goto out;
+    }
+    size_t written = 0;
+    int store_rc = SK_OK;
+    for (;;) {
+        pthread_mutex_lock(&q.mu);
+        while (written == q.n_done && q.workers_left > 0)
+            pthread_cond_wait(&q.cv, &q.mu);
+        size_t upto = q.n_done;
+        int left = q.workers_left;
+        pthread_mutex_unlock(&q.mu);
+        for (; written < upto; written++) {
+            cjob_t *j = &q.jobs[q.done[written]];
+            sk_comparison_record_t rec = {
+                .photo_id = j->id,
+                .ref_photo_id = j->base_id,
+                .kinds = j->kinds,
+                .inputs = j->inputs,
+                .run_id = run_id,
+                .result = j->rc == SK_OK ? j->result : NULL,
+                .error = j->error,
+            };
+            if (store_rc == SK_OK && (store_rc = sk_store_record_comparison(store, &rec)) < 0)
+                interrupted = 1;
+            pr.done++;
+            if (j->rc == SK_OK)
+                sum->aligned++;
+            else
+                sum->align_failed++;
+            double el = now_s() - pr.start;
+            const char *what = j->kinds == SK_CMP_PREVIOUS ? "previous" : "baseline";
+            if (pr.tty) {
+                if (j->rc < 0)
+                    fprintf(stderr, "\r\033[Knot aligned: %s\n", j->error);
+                fprintf(stderr, "\r[tracking] %zu/%zu pairs  %.2f pairs/s ", pr.done, pr.total,
+                        el > 0 ? (double)pr.done / el : 0.0);
+                fflush(stderr);
+            } else {
+                if (j->rc < 0)
+                    fprintf(pr.out, "[%zu/%zu] %s vs %s %s: not aligned: %s\n", pr.done,
+                            pr.total, j->relpath, what, j->base->session, j->error);
+                else
+                    fprintf(pr.out, "[%zu/%zu] %s vs %s %s: aligned in %.2f s\n", pr.done,
+                            pr.total, j->relpath, what, j->base->session, j->seconds);
+                fflush(pr.out);
+            }
+            free(j->result);
+            j->result = NULL;
+        }
+        if (left == 0 && written == q.n_done)
+            break;
+    }
+    for (int t = 0; t < started; t++)
+        pthread_join(threads[t], NULL);
+    started = 0;
+    if (pr.tty)
+        fputc('\n', stderr);
+    sum->align_seconds = now_s() - pr.start;
+    if (store_rc < 0)
+        rc = store_rc;
+out:
+    for (int t = 0; t < started; t++)
+        pthread_join(threads[t], NULL);
+    if (sync) {
+        pthread_mutex_destroy(&q.mu);
+        pthread_cond_destroy(&q.cv);
+    }
+    if (q.jobs)
+        for (size_t i = 0; i < q.n; i++)
+            free(q.jobs[i].result);
+    free(threads);
+    free(q.jobs);
+    free(q.done);
+    free(noise);
+    free(patient);
+    free(order);
+    free(ids);
+    return rc;
+}
+
 /* ---------------------------------------------------------------- the run */
 
 void sk_batch_opts_default(sk_batch_opts_t *o)
@@ -392,6 +715,7 @@ int sk_batch_run(const sk_batch_opts_t *opts, sk_batch_summary_t *sum)
                      .total = q.n_todo,
                      .start = now_s(),
                      .out = stdout};
+    const int jobs_all = jobs;
     if ((size_t)jobs > q.n_todo)
         jobs = q.n_todo ? (int)q.n_todo : 1;
     pthread_mutex_init(&q.mu, NULL);
@@ -461,12 +785,23 @@ int sk_batch_run(const sk_batch_opts_t *opts, sk_batch_summary_t *sum)
         sk_store_end_run(store, run_id, "failed", sum->scored, sum->skipped, sum->failed);
         goto out;
     }
+    /* tracking: after every photo of the run is recorded */
+    if (!sum->interrupted && !opts->no_align) {
+        rc = track(opts, store, refs, all, n_refs, run_id, jobs_all, sum);
+        sum->interrupted = interrupted;
+        if (rc < 0 && rc != SK_ERR_CANCELLED) {
+            sk_store_end_run(store, run_id, "failed", sum->scored, sum->skipped, sum->failed);
+            goto out;
+        }
+    }
     rc = sk_store_end_run(store, run_id, sum->interrupted ? "interrupted" : "done", sum->scored,
                           sum->skipped, sum->failed);
     if (rc == SK_OK && sum->interrupted)
-        rc = sk_error_set(SK_ERR_CANCELLED, "interrupted: %zu photos left; run batch again to "
-                                            "finish them",
-                          sum->left);
+        rc = sum->left ? sk_error_set(SK_ERR_CANCELLED,
+                                      "interrupted: %zu photos left; run batch again to finish them",
+                                      sum->left)
+                       : sk_error_set(SK_ERR_CANCELLED, "interrupted while aligning follow-ups; "
+                                                        "run batch again to finish them");
 out:
     if (handlers) {
         sigaction(SIGINT, &old_int, NULL);

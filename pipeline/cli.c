@@ -84,17 +84,21 @@ static const sk_verb_t verbs[] = {
      "  --overlays DIR       write overlay PNGs into DIR\n\n"
      "Exit status: 0 when every photo was scored, 1 when any failed, 2 on usage error.\n",
      sk_cli_analyze},
-    {"batch", "batch CLINIC [--patient ID] [--jobs N] [--force]",
+    {"batch", "batch CLINIC [--patient ID] [--jobs N] [--force] [--no-align]",
      "Score every photo of a clinic library that is new, changed or scored by an\n"
-     "older model into the library's store; resumable after a crash or kill.\n\n"
+     "older model into the library's store, then align each follow-up photo to its\n"
+     "view's baseline and previous session and record the changes and whether they\n"
+     "exceed noise; resumable after a crash or kill.\n\n"
      "  --patient ID   only this patient\n"
      "  --jobs N       worker threads (default: number of cores)\n"
      "  --force        score everything again\n"
      "  --db FILE      store (default CLINIC/skintrack.db)\n"
      "  --mm-per-px X  scale for photos whose patient.json gives none\n"
      "  --max-megapixels N  refuse larger photos (default 100)\n"
-     "  --plain        plain progress lines even on a terminal\n\n"
-     "A photo that fails is recorded with its reason and the batch goes on.\n"
+     "  --plain        plain progress lines even on a terminal\n"
+     "  --no-align     score only (no alignment of follow-ups)\n\n"
+     "A photo that fails, or a pair that cannot be aligned, is recorded with its\n"
+     "reason and the batch goes on.\n"
      "Exit status: 0 when every photo scored, 1 when any failed or on interrupt.\n",
      sk_cli_batch},
     {"compare", "compare BEFORE AFTER [--json] [--pdf OUT] [OPTIONS]",

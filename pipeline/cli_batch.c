@@ -10,7 +10,7 @@
 
 int sk_cli_batch(const sk_verb_t *verb, int argc, char **argv)
 {
-    enum { OPT_PATIENT = 1000, OPT_JOBS, OPT_FORCE, OPT_DB, OPT_MAXMP, OPT_MM, OPT_PLAIN };
+    enum { OPT_PATIENT = 1000, OPT_JOBS, OPT_FORCE, OPT_DB, OPT_MAXMP, OPT_MM, OPT_PLAIN, OPT_NOALIGN };
     static const struct option longopts[] = {
         {"patient", required_argument, NULL, OPT_PATIENT},
         {"jobs", required_argument, NULL, OPT_JOBS},
@@ -19,6 +19,7 @@ int sk_cli_batch(const sk_verb_t *verb, int argc, char **argv)
         {"max-megapixels", required_argument, NULL, OPT_MAXMP},
         {"mm-per-px", required_argument, NULL, OPT_MM},
         {"plain", no_argument, NULL, OPT_PLAIN},
+        {"no-align", no_argument, NULL, OPT_NOALIGN},
         {NULL, 0, NULL, 0},
     };
     sk_batch_opts_t o;
@@ -54,6 +55,7 @@ int sk_cli_batch(const sk_verb_t *verb, int argc, char **argv)
                                           optarg);
             break;
         case OPT_PLAIN: o.progress = 0; break;
+        case OPT_NOALIGN: o.no_align = 1; break;
         case ':': return sk_cli_usage_error(verb, "%s needs a value", argv[optind - 1]);
         default: return sk_cli_usage_error(verb, "unknown option '%s'", argv[optind - 1]);
         }
@@ -84,6 +86,12 @@ int sk_cli_batch(const sk_verb_t *verb, int argc, char **argv)
     if (s->scored && s->seconds > 0)
         printf(" (%.2f photos/s)", (double)s->scored / s->seconds);
     printf("\n");
+    if (s->aligned || s->align_skipped || s->align_failed) {
+        printf("tracking: %zu pairs aligned, %zu unchanged", s->aligned, s->align_skipped);
+        if (s->align_failed)
+            printf(", %zu could not be aligned", s->align_failed);
+        printf(" in %.1f s\n", s->align_seconds);
+    }
     for (size_t i = 0; i < s->n_failures; i++)
         printf("  failed: %s: %s\n", s->failures[i].path, s->failures[i].reason);
     if (s->failures_truncated)

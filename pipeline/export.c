@@ -1,7 +1,9 @@
 /* skintrack export: every metric of every scored photo, one row per photo and
  * metric, with its change since the view's baseline and since the previous
  * session and whether each change is beyond the metric's repeatability
- * limit, as CSV (RFC 4180) or JSON, for R, Excel or Python. */
+ * limit, as CSV (RFC 4180) or JSON, for R, Excel or Python: from the two
+ * photos' own scores, and (aligned_*) from the aligned comparisons batch
+ * recorded, both photos measured on the skin they share. */
 #include "pstore.h"
 #include "sk_compare.h"
 #include "skintrack.h"
@@ -25,14 +27,21 @@ static const char *const export_sql =
     "COALESCE(p.mm_per_px > 0, (SELECT m2.unit FROM metrics m2 WHERE m2.photo_id = p.id "
     " AND m2.name = 'wrinkles.total_length') = 'mm'), "
     /* the skin's tone in the reference photo picks the tone band's limits */
-    "FIRST_VALUE(" PHOTO_ITA ") OVER w, LAG(" PHOTO_ITA ") OVER w "
+    "FIRST_VALUE(" PHOTO_ITA ") OVER w, LAG(" PHOTO_ITA ") OVER w, "
+    /* the aligned comparisons batch recorded (tracking) */
+    "cb.before, cb.after, cb.beyond_noise, cp.before, cp.after, cp.beyond_noise "
     "FROM metrics m JOIN photos p ON p.id = m.photo_id JOIN sessions s ON s.id = p.session_id "
+    "LEFT JOIN comparison_metrics cb ON cb.photo_id = p.id AND cb.kind = 'baseline' "
+    " AND cb.name = m.name "
+    "LEFT JOIN comparison_metrics cp ON cp.photo_id = p.id AND cp.kind = 'previous' "
+    " AND cp.name = m.name "
     "WHERE (?1 IS NULL OR s.patient_id = ?1) "
     "WINDOW w AS (PARTITION BY s.patient_id, p.view, m.name ORDER BY s.date, s.folder) "
     "ORDER BY s.patient_id, s.date, s.folder, p.view, m.name";
 
 #define N_BASE_COLS 9
-#define N_COLS 17
+#define N_COLS 25
+#define ALIGNED_COL 17 /* the aligned columns, from SQL column 15 on */
 
 /* The change columns of a row: value against a reference (baseline or
  * previous): reference, delta, percent, beyond noise (1, 0, -1 unknown). */
@@ -112,7 +121,15 @@ int sk_export(const char *db_path, const char *patient, sk_export_format fmt, FI
                                              "previous_value",
                                              "delta_previous",
                                              "pct_previous",
-                                             "beyond_noise_previous"};
+                                             "beyond_noise_previous",
+                                             "aligned_before_baseline",
+                                             "aligned_after_baseline",
+                                             "aligned_pct_baseline",
+                                             "aligned_beyond_noise_baseline",
+                                             "aligned_before_previous",
+                                             "aligned_after_previous",
+                                             "aligned_pct_previous",
+                                             "aligned_beyond_noise_previous"};
     noise = calloc(1, sizeof *noise);
     if (!noise) {
         rc = sk_error_set(SK_ERR_NOMEM, "export: out of memory");
@@ -143,12 +160,24 @@ int sk_export(const char *db_path, const char *patient, sk_export_format fmt, FI
                       sqlite3_column_type(q, 10) == SQLITE_NULL, physical, column_or_nan(q, 14)),
         };
         double num[N_COLS];
-        int isnum[N_COLS] = {0};
+        int isnum[N_COLS] = {0}, flag[N_COLS];
+        for (int c = 0; c < N_COLS; c++)
+            flag[c] = -2; /* not a yes/no column */
         num[6] = v, isnum[6] = 1;
         for (int k = 0; k < 2; k++) {
             int b = N_BASE_COLS + 4 * k;
             num[b] = ch[k].ref, num[b + 1] = ch[k].delta, num[b + 2] = ch[k].pct;
             isnum[b] = isnum[b + 1] = isnum[b + 2] = 1;
+            flag[b + 3] = ch[k].beyond;
+            /* aligned: before, after, percent, beyond noise (NULL: unknown) */
+            int a = ALIGNED_COL + 4 * k, sq = 15 + 3 * k;
+            double bf = column_or_nan(q, sq), af = column_or_nan(q, sq + 1);
+            num[a] = bf, num[a + 1] = af;
+            num[a + 2] = isfinite(bf) && isfinite(af) && bf != 0 ? 100.0 * (af - bf) / fabs(bf)
+                                                                 : NAN;
+            isnum[a] = isnum[a + 1] = isnum[a + 2] = 1;
+            flag[a + 3] =
+                sqlite3_column_type(q, sq + 2) == SQLITE_NULL ? -1 : sqlite3_column_int(q, sq + 2);
         }
         if (fmt == SK_EXPORT_CSV) {
             for (int c = 0; c < N_COLS; c++) {
@@ -159,10 +188,9 @@ int sk_export(const char *db_path, const char *patient, sk_export_format fmt, FI
                 if (isnum[c]) {
                     if (isfinite(num[c]))
                         fprintf(out, "%.10g", num[c]);
-                } else if (c == N_BASE_COLS + 3 || c == N_BASE_COLS + 7) {
-                    int bn = ch[c == N_BASE_COLS + 3 ? 0 : 1].beyond;
-                    if (bn >= 0)
-                        fputs(bn ? "true" : "false", out);
+                } else if (flag[c] > -2) {
+                    if (flag[c] >= 0)
+                        fputs(flag[c] ? "true" : "false", out);
                 } else {
                     csv_field(out, (const char *)sqlite3_column_text(q, c));
                 }
@@ -176,10 +204,9 @@ int sk_export(const char *db_path, const char *patient, sk_export_format fmt, FI
                     jv = v_null ? NULL : json_object_new_double(v);
                 else if (isnum[c])
                     jv = isfinite(num[c]) ? json_object_new_double(num[c]) : NULL;
-                else if (c == N_BASE_COLS + 3 || c == N_BASE_COLS + 7) {
-                    int bn = ch[c == N_BASE_COLS + 3 ? 0 : 1].beyond;
-                    jv = bn >= 0 ? json_object_new_boolean(bn) : NULL;
-                } else
+                else if (flag[c] > -2)
+                    jv = flag[c] >= 0 ? json_object_new_boolean(flag[c]) : NULL;
+                else
                     jv = json_object_new_string((const char *)sqlite3_column_text(q, c));
                 json_object_object_add(o, cols[c], jv);
             }

@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 #include <stdint.h>
 
+#include "sk_compare.h"
 #include "skintrack.h"
 
 typedef struct sk_store sk_store_t;
@@ -73,5 +74,35 @@ typedef struct sk_photo_record {
     const char *model_version;     /* full model version (with the parameters' digest) */
 } sk_photo_record_t;
 int sk_store_record_photo(sk_store_t *st, const sk_photo_record_t *r);
+
+/* The id of the scored photo at relpath, or 0 when the store has none. */
+int sk_store_scored_photo_id(sk_store_t *st, const char *relpath, int64_t *id);
+
+/* Kinds of an aligned comparison of a follow-up photo: with its view's
+ * baseline, with the previous session's photo (one pair may be both). */
+enum { SK_CMP_BASELINE = 1, SK_CMP_PREVIOUS = 2 };
+
+/* *current = 1 when the store holds the comparison (kind) of photo_id with
+ * ref_photo_id made from the same inputs, 0 otherwise. */
+int sk_store_comparison_current(sk_store_t *st, int64_t photo_id, int kind, int64_t ref_photo_id,
+                                const char *inputs, int *current);
+
+/* One aligned comparison, written in one transaction (replacing the
+ * photo's earlier ones of these kinds): the pair's figures and every
+ * metric's before, after, limit and verdict, or (result == NULL) the reason
+ * it could not be made. */
+typedef struct sk_comparison_record {
+    int64_t photo_id, ref_photo_id;
+    int kinds; /* SK_CMP_BASELINE | SK_CMP_PREVIOUS */
+    const char *inputs;
+    int64_t run_id;
+    const sk_compare_result_t *result; /* NULL when it failed */
+    const char *error;
+} sk_comparison_record_t;
+int sk_store_record_comparison(sk_store_t *st, const sk_comparison_record_t *r);
+
+/* Drop a photo's comparisons of the given kinds (a baseline has none; a
+ * photo right after the baseline has no separate "previous" one). */
+int sk_store_forget_comparisons(sk_store_t *st, int64_t photo_id, int kinds);
 
 #endif

@@ -32,6 +32,7 @@ typedef struct {
     char status[16];
     char error[512];
     char qc_flags[256];
+    char mask[4096]; /* its region mask (VIEW.mask.png), or "" */
     rmetric_t m[MAX_METRICS];
     int nm;
 } rcell_t;
@@ -126,6 +127,26 @@ static int load_data(sk_store_t *st, const char *clinic, const char *patient, rd
         }
     sqlite3_finalize(q);
     sk_patient_load(clinic, patient, &d->info, NULL, NULL);
+    /* the region masks beside the photos, as batch found them */
+    sk_photo_ref_t *refs = NULL;
+    size_t n_refs = 0;
+    if (sk_library_scan(clinic, patient, &refs, &n_refs, NULL, NULL) == SK_OK) {
+        size_t cl = strlen(clinic);
+        while (cl > 1 && clinic[cl - 1] == '/')
+            cl--;
+        for (size_t i = 0; i < n_refs; i++) {
+            if (!refs[i].mask_path[0] || strncmp(refs[i].path, clinic, cl) != 0 ||
+                refs[i].path[cl] != '/')
+                continue;
+            for (int s = 0; s < d->n_sessions; s++)
+                for (int v = 0; v < d->n_views; v++)
+                    if (d->cell[s][v].present &&
+                        strcmp(d->cell[s][v].path, refs[i].path + cl + 1) == 0)
+                        snprintf(d->cell[s][v].mask, sizeof d->cell[s][v].mask, "%s",
+                                 refs[i].mask_path);
+        }
+    }
+    free(refs);
     return SK_OK;
 }
 
@@ -358,9 +379,9 @@ static void as_captured(sk_analyzer_t *an, const char *before, const char *after
 /* Compare two photos and keep the panels: baseline and aligned follow-up,
  * and the follow-up's overlays (baseline frame). When the pair cannot be
  * compared, vc->why says why and the photos are shown as captured. */
-static void compare_pair(sk_comparer_t *cmp, sk_analyzer_t *an, const char *before,
-                         const char *after, double mm, const sk_rect_t *card,
-                         const sk_noise_t *noise, vcomp_t *vc)
+static void compare_pair(sk_comparer_t *cmp, sk_analyzer_t *an, const rcell_t *cb,
+                         const rcell_t *ca, const char *before, const char *after, double mm,
+                         const sk_rect_t *card, const sk_noise_t *noise, vcomp_t *vc)
 {
     memset(vc, 0, sizeof *vc);
     vc->r = calloc(1, sizeof *vc->r);
@@ -374,6 +395,8 @@ static void compare_pair(sk_comparer_t *cmp, sk_analyzer_t *an, const char *befo
     o.detections = 1;
     o.noise = noise;
     o.card_before = o.card_after = card; /* patient.json: the card's place in every session */
+    o.mask_before = cb->mask[0] ? cb->mask : NULL;
+    o.mask_after = ca->mask[0] ? ca->mask : NULL;
     if (sk_compare_photos(cmp, before, after, &o, vc->r) == SK_OK) {
         vc->ok = 1;
         vc->photo[0] = image_panel(sk_comparer_before(cmp), NULL, 0);
@@ -389,7 +412,8 @@ static void compare_pair(sk_comparer_t *cmp, sk_analyzer_t *an, const char *befo
 
 /* Compare two photos for their figures only (no panels); NULL when they
  * cannot be compared. */
-static sk_compare_result_t *compare_figures(sk_comparer_t *cmp, const char *before,
+static sk_compare_result_t *compare_figures(sk_comparer_t *cmp, const rcell_t *cb,
+                                            const rcell_t *ca, const char *before,
                                             const char *after, double mm, const sk_rect_t *card,
                                             const sk_noise_t *noise)
 {
@@ -401,6 +425,8 @@ static sk_compare_result_t *compare_figures(sk_comparer_t *cmp, const char *befo
     o.mm_per_px = mm;
     o.noise = noise;
     o.card_before = o.card_after = card;
+    o.mask_before = cb->mask[0] ? cb->mask : NULL;
+    o.mask_after = ca->mask[0] ? ca->mask : NULL;
     if (sk_compare_photos(cmp, before, after, &o, r) != SK_OK) {
         free(r);
         return NULL;
@@ -1093,7 +1119,8 @@ int sk_report_patient(const char *clinic, const char *db_path, const char *patie
             vcs[v].prev = -1;
             continue;
         }
-        compare_pair(cmp, an, pb, pl, mm, card, &d->noise, &vcs[v]);
+        compare_pair(cmp, an, &d->cell[b][v], &d->cell[l][v], pb, pl, mm, card, &d->noise,
+                     &vcs[v]);
         /* the earlier follow-ups aligned to the baseline, and the latest to
          * the session before it */
         vcs[v].prev = -1;
@@ -1102,7 +1129,8 @@ int sk_report_patient(const char *clinic, const char *db_path, const char *patie
                 continue;
             char ps[4200];
             snprintf(ps, sizeof ps, "%s/%s", clinic, d->cell[s][v].path);
-            vcs[v].track[s] = compare_figures(cmp, pb, ps, mm, card, &d->noise);
+            vcs[v].track[s] =
+                compare_figures(cmp, &d->cell[b][v], &d->cell[s][v], pb, ps, mm, card, &d->noise);
             vcs[v].prev = s;
         }
         if (vcs[v].prev < 0) {
@@ -1110,7 +1138,8 @@ int sk_report_patient(const char *clinic, const char *db_path, const char *patie
         } else {
             char pp[4200];
             snprintf(pp, sizeof pp, "%s/%s", clinic, d->cell[vcs[v].prev][v].path);
-            vcs[v].prev_r = compare_figures(cmp, pp, pl, mm, card, &d->noise);
+            vcs[v].prev_r = compare_figures(cmp, &d->cell[vcs[v].prev][v], &d->cell[l][v], pp,
+                                            pl, mm, card, &d->noise);
         }
     }
     sk_comparer_free(cmp);

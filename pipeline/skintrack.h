@@ -193,6 +193,7 @@ typedef struct sk_batch_opts {
     int progress;          /* 1: bar on stderr, 0: plain lines on stdout, -1: bar if a terminal */
     double max_megapixels; /* pixel limit per photo */
     double mm_per_px;      /* default physical scale; 0 when unknown */
+    int no_align;          /* 1: score only; do not align follow-ups to their references */
 } sk_batch_opts_t;
 
 #define SK_BATCH_MAX_FAILURES_LISTED 64
@@ -207,6 +208,12 @@ typedef struct sk_batch_summary {
     size_t warnings;      /* misplaced files and folders in the library */
     int interrupted;
     double seconds;
+    /* tracking: each scored follow-up aligned to its view's baseline and to
+     * the previous session's photo (pairs; a pair may serve both) */
+    size_t aligned;        /* pairs aligned and recorded in this run */
+    size_t align_skipped;  /* pairs already recorded from the same photos and inputs */
+    size_t align_failed;   /* pairs that could not be aligned (recorded with the reason) */
+    double align_seconds;
     struct {
         char path[512];
         char reason[512];

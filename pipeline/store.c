@@ -75,6 +75,40 @@ static const char *const migrations[] = {
     /* 2: the scale each photo was measured at: > 0 mm/px, 0 for the nominal
      * working resolution (no scale given); NULL on rows recorded before. */
     "ALTER TABLE photos ADD COLUMN mm_per_px REAL;",
+    /* 3: the aligned comparisons of each scored follow-up photo with its view's
+     * baseline and with the previous session's photo (batch), and their
+     * metrics; `inputs` names what else they depend on (noise figures, grey
+     * card), so a change of it makes batch compare again. A photo scored
+     * again gets a new id, and its comparisons go with the old row. */
+    "CREATE TABLE comparisons ("
+    "  photo_id INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,"
+    "  kind TEXT NOT NULL CHECK (kind IN ('baseline', 'previous')),"
+    "  ref_photo_id INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,"
+    "  inputs TEXT NOT NULL,"
+    "  status TEXT NOT NULL CHECK (status IN ('aligned', 'failed')),"
+    "  error TEXT,"
+    "  common_fraction REAL,"
+    "  rotation_deg REAL,"
+    "  scale REAL,"
+    "  residual REAL,"
+    "  colour_norm TEXT,"
+    "  pair_flags TEXT,"
+    "  compared_at TEXT NOT NULL,"
+    "  run_id INTEGER REFERENCES runs(id),"
+    "  PRIMARY KEY (photo_id, kind));"
+    "CREATE INDEX comparisons_by_ref ON comparisons(ref_photo_id);"
+    "CREATE TABLE comparison_metrics ("
+    "  photo_id INTEGER NOT NULL,"
+    "  kind TEXT NOT NULL,"
+    "  name TEXT NOT NULL,"
+    "  before REAL,"
+    "  after REAL,"
+    "  noise_limit REAL,"
+    "  beyond_noise INTEGER,"
+    "  unreliable INTEGER NOT NULL DEFAULT 0,"
+    "  PRIMARY KEY (photo_id, kind, name),"
+    "  FOREIGN KEY (photo_id, kind) REFERENCES comparisons(photo_id, kind) ON DELETE CASCADE)"
+    "  WITHOUT ROWID;",
 };
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -468,6 +502,182 @@ int sk_store_record_photo(sk_store_t *st, const sk_photo_record_t *r)
     return SK_OK;
 fail:
     sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    return rc;
+}
+
+int sk_store_scored_photo_id(sk_store_t *st, const char *relpath, int64_t *id)
+{
+    *id = 0;
+    sqlite3_stmt *q = NULL;
+    if (sqlite3_prepare_v2(st->db, "SELECT id FROM photos WHERE path = ? AND status = 'scored'",
+                           -1, &q, NULL) != SQLITE_OK)
+        return db_error(st, "looking up a photo");
+    sqlite3_bind_text(q, 1, relpath, -1, SQLITE_TRANSIENT);
+    int step = sqlite3_step(q);
+    if (step == SQLITE_ROW)
+        *id = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    return step == SQLITE_ROW || step == SQLITE_DONE ? SK_OK : db_error(st, "looking up a photo");
+}
+
+static const char *cmp_kind_name(int kind)
+{
+    return kind == SK_CMP_BASELINE ? "baseline" : "previous";
+}
+
+int sk_store_comparison_current(sk_store_t *st, int64_t photo_id, int kind, int64_t ref_photo_id,
+                                const char *inputs, int *current)
+{
+    *current = 0;
+    sqlite3_stmt *q = NULL;
+    if (sqlite3_prepare_v2(st->db,
+                           "SELECT 1 FROM comparisons WHERE photo_id = ? AND kind = ? AND "
+                           "ref_photo_id = ? AND inputs = ?",
+                           -1, &q, NULL) != SQLITE_OK)
+        return db_error(st, "looking up a comparison");
+    sqlite3_bind_int64(q, 1, photo_id);
+    sqlite3_bind_text(q, 2, cmp_kind_name(kind), -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 3, ref_photo_id);
+    sqlite3_bind_text(q, 4, inputs, -1, SQLITE_TRANSIENT);
+    int step = sqlite3_step(q);
+    sqlite3_finalize(q);
+    if (step != SQLITE_ROW && step != SQLITE_DONE)
+        return db_error(st, "looking up a comparison");
+    *current = step == SQLITE_ROW;
+    return SK_OK;
+}
+
+int sk_store_forget_comparisons(sk_store_t *st, int64_t photo_id, int kinds)
+{
+    for (int k = SK_CMP_BASELINE; k <= SK_CMP_PREVIOUS; k <<= 1) {
+        if (!(kinds & k))
+            continue;
+        sqlite3_stmt *q = NULL;
+        if (sqlite3_prepare_v2(st->db, "DELETE FROM comparisons WHERE photo_id = ? AND kind = ?",
+                               -1, &q, NULL) != SQLITE_OK)
+            return db_error(st, "dropping a comparison");
+        sqlite3_bind_int64(q, 1, photo_id);
+        sqlite3_bind_text(q, 2, cmp_kind_name(k), -1, SQLITE_STATIC);
+        int rc = step_done(st, q, "dropping a comparison");
+        if (rc < 0)
+            return rc;
+    }
+    return SK_OK;
+}
+
+static void pair_flags_text(unsigned flags, char *out, size_t len)
+{
+    out[0] = '\0';
+    for (int i = 0; i < SK_PAIR_FLAG_COUNT; i++)
+        if (flags & (1u << i)) {
+            size_t n = strlen(out);
+            snprintf(out + n, len - n, "%s%s", n ? "," : "", sk_pair_flag_name(1u << i));
+        }
+}
+
+static void bind_real(sqlite3_stmt *q, int col, double v)
+{
+    if (isfinite(v))
+        sqlite3_bind_double(q, col, v);
+    else
+        sqlite3_bind_null(q, col);
+}
+
+int sk_store_record_comparison(sk_store_t *st, const sk_comparison_record_t *r)
+{
+    int rc = exec(st, "BEGIN IMMEDIATE", "starting a transaction");
+    if (rc < 0)
+        return rc;
+    char now[32], flags[256];
+    sk_store_now(now);
+    const sk_compare_result_t *c = r->result;
+    pair_flags_text(c ? c->pair_flags : 0, flags, sizeof flags);
+    sqlite3_stmt *q = NULL, *m = NULL;
+    for (int k = SK_CMP_BASELINE; k <= SK_CMP_PREVIOUS && rc == SK_OK; k <<= 1) {
+        if (!(r->kinds & k))
+            continue;
+        /* the earlier comparison of this kind, and its metrics (cascade) */
+        if (sqlite3_prepare_v2(st->db, "DELETE FROM comparisons WHERE photo_id = ? AND kind = ?",
+                               -1, &q, NULL) != SQLITE_OK) {
+            rc = db_error(st, "replacing a comparison");
+            break;
+        }
+        sqlite3_bind_int64(q, 1, r->photo_id);
+        sqlite3_bind_text(q, 2, cmp_kind_name(k), -1, SQLITE_STATIC);
+        if ((rc = step_done(st, q, "replacing a comparison")) < 0)
+            break;
+        if (sqlite3_prepare_v2(st->db,
+                               "INSERT INTO comparisons (photo_id, kind, ref_photo_id, "
+                               "inputs, status, error, common_fraction, rotation_deg, scale, "
+                               "residual, colour_norm, pair_flags, compared_at, run_id) VALUES "
+                               "(?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                               -1, &q, NULL) != SQLITE_OK) {
+            rc = db_error(st, "recording a comparison");
+            break;
+        }
+        sqlite3_bind_int64(q, 1, r->photo_id);
+        sqlite3_bind_text(q, 2, cmp_kind_name(k), -1, SQLITE_STATIC);
+        sqlite3_bind_int64(q, 3, r->ref_photo_id);
+        sqlite3_bind_text(q, 4, r->inputs, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(q, 5, c ? "aligned" : "failed", -1, SQLITE_STATIC);
+        if (c)
+            sqlite3_bind_null(q, 6);
+        else
+            sqlite3_bind_text(q, 6, r->error ? r->error : "unknown error", -1, SQLITE_TRANSIENT);
+        bind_real(q, 7, c ? c->common_fraction : NAN);
+        bind_real(q, 8, c ? c->reg.rotation_deg : NAN);
+        bind_real(q, 9, c ? c->reg.scale : NAN);
+        bind_real(q, 10, c ? c->reg.residual : NAN);
+        if (c)
+            sqlite3_bind_text(q, 11,
+                              c->norm == SK_NORM_CARD   ? "card"
+                              : c->norm == SK_NORM_SKIN ? "skin"
+                                                        : "none",
+                              -1, SQLITE_STATIC);
+        else
+            sqlite3_bind_null(q, 11);
+        sqlite3_bind_text(q, 12, flags, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(q, 13, now, -1, SQLITE_TRANSIENT);
+        if (r->run_id > 0)
+            sqlite3_bind_int64(q, 14, r->run_id);
+        else
+            sqlite3_bind_null(q, 14);
+        if ((rc = step_done(st, q, "recording a comparison")) < 0)
+            break;
+        if (!c)
+            continue;
+        if (sqlite3_prepare_v2(st->db,
+                               "INSERT INTO comparison_metrics (photo_id, kind, name, before, "
+                               "after, noise_limit, beyond_noise, unreliable) VALUES "
+                               "(?,?,?,?,?,?,?,?)",
+                               -1, &m, NULL) != SQLITE_OK) {
+            rc = db_error(st, "recording a comparison's metrics");
+            break;
+        }
+        for (int i = 0; i < c->count && rc == SK_OK; i++) {
+            const sk_compare_metric_t *cm = &c->m[i];
+            sqlite3_reset(m);
+            sqlite3_bind_int64(m, 1, r->photo_id);
+            sqlite3_bind_text(m, 2, cmp_kind_name(k), -1, SQLITE_STATIC);
+            sqlite3_bind_text(m, 3, cm->name, -1, SQLITE_STATIC);
+            bind_real(m, 4, cm->before);
+            bind_real(m, 5, cm->after);
+            bind_real(m, 6, cm->limit);
+            if (cm->beyond_noise >= 0)
+                sqlite3_bind_int(m, 7, cm->beyond_noise);
+            else
+                sqlite3_bind_null(m, 7);
+            sqlite3_bind_int(m, 8, (int)cm->unreliable);
+            if (sqlite3_step(m) != SQLITE_DONE)
+                rc = db_error(st, "recording a comparison's metrics");
+        }
+        sqlite3_finalize(m);
+        m = NULL;
+    }
+    if (rc == SK_OK)
+        rc = exec(st, "COMMIT", "committing a comparison");
+    if (rc < 0)
+        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
     return rc;
 }
 

@@ -6,6 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+
+#include <vips/vips.h>
 
 #include "sk_colour.h"
 
@@ -94,4 +97,38 @@ double sk_test_ph_cv(const sk_phantom_params *p, int n, const char *name, sk_fam
     double mean = s / n;
     *mean_out = mean;
     return sqrt(fmax(0, s2 / n - mean * mean)) / mean;
+}
+
+void sk_test_clinic_phantom(const char *clinic, const char *patient, const char *session,
+                            const char *view, double improvement, uint64_t perturb, double crop)
+{
+    char dir[1200], path[1300];
+    snprintf(dir, sizeof dir, "%s/%s", clinic, patient);
+    mkdir(dir, 0755);
+    snprintf(dir, sizeof dir, "%s/%s/%s", clinic, patient, session);
+    mkdir(dir, 0755);
+    sk_phantom_params p;
+    sk_phantom_params_default(&p);
+    p.width_mm = 24, p.height_mm = 18, p.improvement = improvement;
+    if (perturb)
+        sk_phantom_perturb(&p, perturb);
+    sk_image_t *img = NULL;
+    cr_assert_eq(sk_phantom_render(&p, &img, NULL), SK_OK, "%s", sk_error_message());
+    const int w = img->width, h = img->height;
+    unsigned char *buf = malloc((size_t)w * h * 3);
+    cr_assert(buf);
+    sk_image_to_rgb8(img, buf);
+    VipsImage *im = vips_image_new_from_memory(buf, (size_t)w * h * 3, w, h, 3, VIPS_FORMAT_UCHAR);
+    if (crop < 1) {
+        const int cw = (int)(w * crop), ch = (int)(h * crop);
+        VipsImage *c = NULL;
+        cr_assert_eq(vips_crop(im, &c, (w - cw) / 2, (h - ch) / 2, cw, ch, NULL), 0);
+        g_object_unref(im);
+        im = c;
+    }
+    snprintf(path, sizeof path, "%s/%s.jpg", dir, view);
+    cr_assert_eq(vips_image_write_to_file(im, path, "Q", 92, NULL), 0, "%s", vips_error_buffer());
+    g_object_unref(im);
+    free(buf);
+    sk_image_free(img);
 }

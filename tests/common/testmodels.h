@@ -33,4 +33,11 @@ void sk_test_ph_measure(const sk_phantom_params *pp, sk_test_ph_run *o, sk_famil
 double sk_test_ph_cv(const sk_phantom_params *p, int n, const char *name, sk_family_fn fn,
                      double *mean_out);
 
+/* A phantom photo in a clinic library, CLINIC/patient/session/view.jpg
+ * (JPEG quality 92): 24 x 18 mm at the default 0.04 mm/px, with a planted
+ * improvement, re-captured with perturbation seed `perturb` (0: none), and
+ * cropped to the central `crop` of each side (1: the whole field). */
+void sk_test_clinic_phantom(const char *clinic, const char *patient, const char *session,
+                            const char *view, double improvement, uint64_t perturb, double crop);
+
 #endif

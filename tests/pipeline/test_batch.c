@@ -1,5 +1,6 @@
 /* Batch scoring into the store: resumable after SIGKILL, one bad photo never
- * stops the batch, two batches never run at once, and export's rows. */
+ * stops the batch, two batches never run at once, export's rows, and
+ * tracking (each follow-up aligned to its baseline and previous session). */
 #include <criterion/criterion.h>
 #include <json-c/json.h>
 #include <fcntl.h>
@@ -17,6 +18,7 @@
 #include <vips/vips.h>
 
 #include "skintrack.h"
+#include "testmodels.h"
 #include "testutil.h"
 
 #define BIN SK_BINARY_DIR "/skintrack"
@@ -308,7 +310,11 @@ Test(batch, export_csv_and_json_rows)
     cr_assert_eq(lines, metrics + 1, "header + one CRLF line per row");
     const char *header = "patient,session,date,view,photo,metric,value,unit,model_version,"
                          "baseline_value,delta_baseline,pct_baseline,beyond_noise_baseline,"
-                         "previous_value,delta_previous,pct_previous,beyond_noise_previous\r\n";
+                         "previous_value,delta_previous,pct_previous,beyond_noise_previous,"
+                         "aligned_before_baseline,aligned_after_baseline,aligned_pct_baseline,"
+                         "aligned_beyond_noise_baseline,aligned_before_previous,"
+                         "aligned_after_previous,aligned_pct_previous,"
+                         "aligned_beyond_noise_previous\r\n";
     cr_assert(strncmp(buf, header, strlen(header)) == 0, "header: %.80s", buf);
     cr_assert_not_null(strstr(buf, "P1,2026-02-16,2026-02-16,front,P1/2026-02-16/front.jpg,qc."));
     free(buf);
@@ -395,5 +401,107 @@ Test(batch, new_model_parameters_rescore)
     cr_assert_eq(distinct, 1);
     unsetenv("SK_MODELS_DIR");
     sk_test_rmtree(dir);
+    free(s);
+}
+
+/* Tracking: each follow-up is aligned to its view's baseline and to the
+ * previous session's photo, and the pair's changes are recorded; a rerun
+ * skips recorded pairs, a changed photo is aligned again (with what was
+ * compared with it), a photo of other skin is recorded as not aligned
+ * without failing the batch, and export carries the aligned changes. */
+Test(batch, follow_ups_aligned_to_baseline_and_previous)
+{
+    sk_test_clinic_phantom(clinic, "P2", "2026-01-12", "cheek", 0.0, 0, 1.0);
+    sk_test_clinic_phantom(clinic, "P2", "2026-02-16", "cheek", 0.1, 3, 1.0);
+    sk_test_clinic_phantom(clinic, "P2", "2026-03-23", "cheek", 0.2, 4, 1.0);
+    char path[600];
+    snprintf(path, sizeof path, "%s/P2/patient.json", clinic);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fputs("{\"mm_per_px\": {\"cheek\": 0.04}}", f);
+    fclose(f);
+    sk_batch_summary_t *s = calloc(1, sizeof *s);
+    cr_assert_eq(run_batch(s, 0), SK_OK, "%s", sk_error_message());
+    /* the second session's pair is both its baseline and its previous one */
+    cr_assert_eq(s->aligned, 3);
+    cr_assert_eq(s->align_failed, 0);
+    cr_assert_eq(query_int("SELECT count(*) FROM comparisons WHERE status = 'aligned'"), 4);
+    cr_assert_eq(query_int("SELECT count(*) FROM comparisons c JOIN photos p ON p.id = "
+                           "c.photo_id JOIN photos r ON r.id = c.ref_photo_id WHERE c.kind = "
+                           "'previous' AND p.path = 'P2/2026-03-23/cheek.jpg' AND r.path = "
+                           "'P2/2026-02-16/cheek.jpg'"),
+                 1);
+    cr_assert_eq(query_int("SELECT count(*) FROM comparisons c JOIN photos p ON p.id = "
+                           "c.photo_id WHERE p.path = 'P2/2026-01-12/cheek.jpg'"),
+                 0, "the baseline is compared with nothing");
+    /* the planted 20 % improvement: fewer pores on the aligned pair */
+    cr_assert_eq(query_int("SELECT count(*) FROM comparison_metrics m JOIN photos p ON p.id = "
+                           "m.photo_id WHERE p.path = 'P2/2026-03-23/cheek.jpg' AND m.kind = "
+                           "'baseline' AND m.name = 'pores.count' AND m.after < 0.9 * m.before"),
+                 1);
+    integrity_ok();
+
+    /* a rerun: nothing to score, nothing to align */
+    cr_assert_eq(run_batch(s, 0), SK_OK);
+    cr_assert_eq(s->scored, 0);
+    cr_assert_eq(s->aligned, 0);
+    cr_assert_eq(s->align_skipped, 3);
+
+    /* the second session's photo replaced: scored again, and aligned again
+     * with the baseline and with the third session (which compared with it) */
+    sk_test_clinic_phantom(clinic, "P2", "2026-02-16", "cheek", 0.15, 5, 1.0);
+    cr_assert_eq(run_batch(s, 0), SK_OK);
+    cr_assert_eq(s->scored, 1);
+    cr_assert_eq(s->aligned, 2);
+    cr_assert_eq(s->align_skipped, 1);
+    cr_assert_eq(query_int("SELECT count(*) FROM comparisons"), 4);
+
+    /* a fourth session showing other skin: not aligned, recorded, batch goes on */
+    make_photo("P2", "2026-04-27", "cheek", 600, 450, 7);
+    cr_assert_eq(run_batch(s, 0), SK_OK, "%s", sk_error_message());
+    cr_assert_eq(s->scored, 1);
+    cr_assert_eq(s->align_failed, 2);
+    cr_assert_eq(query_int("SELECT count(*) FROM comparisons WHERE status = 'failed' AND "
+                           "length(error) > 10"),
+                 2);
+    integrity_ok();
+
+    /* export: the aligned change beside the photos' own */
+    char db[600];
+    snprintf(db, sizeof db, "%s/skintrack.db", clinic);
+    char *buf = NULL;
+    size_t len = 0, rows = 0;
+    FILE *mem = open_memstream(&buf, &len);
+    cr_assert_eq(sk_export(db, "P2", SK_EXPORT_JSON, mem, &rows), SK_OK, "%s", sk_error_message());
+    fclose(mem);
+    json_object *arr = json_tokener_parse(buf);
+    cr_assert_not_null(arr);
+    int aligned_rows = 0;
+    for (size_t i = 0; i < json_object_array_length(arr); i++) {
+        json_object *r = json_object_array_get_idx(arr, i), *ses, *name, *b, *a, *pct, *bn;
+        json_object_object_get_ex(r, "session", &ses);
+        json_object_object_get_ex(r, "metric", &name);
+        json_object_object_get_ex(r, "aligned_before_baseline", &b);
+        json_object_object_get_ex(r, "aligned_after_baseline", &a);
+        json_object_object_get_ex(r, "aligned_pct_baseline", &pct);
+        json_object_object_get_ex(r, "aligned_beyond_noise_baseline", &bn);
+        const char *sname = json_object_get_string(ses);
+        if (strcmp(sname, "2026-01-12") == 0 || strcmp(sname, "2026-04-27") == 0) {
+            cr_assert_null(b, "%s %s: no aligned change", sname, json_object_get_string(name));
+            continue;
+        }
+        if (strcmp(json_object_get_string(name), "pores.count") != 0)
+            continue;
+        cr_assert(b && a && pct, "%s: aligned pores.count", sname);
+        cr_assert_float_eq(json_object_get_double(pct),
+                           100.0 * (json_object_get_double(a) - json_object_get_double(b)) /
+                               json_object_get_double(b),
+                           1e-6);
+        cr_assert_not_null(bn);
+        aligned_rows++;
+    }
+    cr_assert_eq(aligned_rows, 2);
+    json_object_put(arr);
+    free(buf);
     free(s);
 }

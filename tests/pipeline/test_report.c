@@ -10,6 +10,7 @@
 
 #include "sk_phantom.h"
 #include "skintrack.h"
+#include "testmodels.h"
 #include "testutil.h"
 
 static char clinic[256];
@@ -27,46 +28,10 @@ static void teardown(void)
 
 TestSuite(report, .init = setup, .fini = teardown, .timeout = 300);
 
-/* A phantom photo of a patient's view; crop < 1 keeps that central share of
- * each side (a closer framing of the same skin). */
-static void phantom_photo_framed(const char *patient, const char *session, const char *view,
-                                 double improvement, uint64_t perturb, double crop)
-{
-    char dir[600], path[700];
-    snprintf(dir, sizeof dir, "%s/%s", clinic, patient);
-    mkdir(dir, 0755);
-    snprintf(dir, sizeof dir, "%s/%s/%s", clinic, patient, session);
-    mkdir(dir, 0755);
-    sk_phantom_params p;
-    sk_phantom_params_default(&p);
-    p.width_mm = 24, p.height_mm = 18, p.improvement = improvement;
-    if (perturb)
-        sk_phantom_perturb(&p, perturb);
-    sk_image_t *img = NULL;
-    cr_assert_eq(sk_phantom_render(&p, &img, NULL), SK_OK, "%s", sk_error_message());
-    int w = img->width, h = img->height;
-    unsigned char *buf = malloc((size_t)w * h * 3);
-    cr_assert(buf);
-    sk_image_to_rgb8(img, buf);
-    VipsImage *im = vips_image_new_from_memory(buf, (size_t)w * h * 3, w, h, 3, VIPS_FORMAT_UCHAR);
-    if (crop < 1) {
-        int cw = (int)(w * crop), ch = (int)(h * crop);
-        VipsImage *c = NULL;
-        cr_assert_eq(vips_crop(im, &c, (w - cw) / 2, (h - ch) / 2, cw, ch, NULL), 0);
-        g_object_unref(im);
-        im = c;
-    }
-    snprintf(path, sizeof path, "%s/%s.jpg", dir, view);
-    cr_assert_eq(vips_image_write_to_file(im, path, "Q", 92, NULL), 0);
-    g_object_unref(im);
-    free(buf);
-    sk_image_free(img);
-}
-
 static void phantom_photo(const char *patient, const char *session, const char *view,
                           double improvement, uint64_t perturb)
 {
-    phantom_photo_framed(patient, session, view, improvement, perturb, 1.0);
+    sk_test_clinic_phantom(clinic, patient, session, view, improvement, perturb, 1.0);
 }
 
 static void write_text(const char *rel, const char *text)
@@ -184,7 +149,7 @@ Test(report, previous_session_compared_aligned)
 {
     phantom_photo("P8", "2026-01-12", "cheek", 0, 6);
     phantom_photo("P8", "2026-02-16", "cheek", 0, 0);
-    phantom_photo_framed("P8", "2026-03-23", "cheek", 0, 0, 0.9);
+    sk_test_clinic_phantom(clinic, "P8", "2026-03-23", "cheek", 0, 0, 0.9);
     write_text("P8/patient.json", "{\"mm_per_px\": {\"cheek\": 0.04}}");
     batch();
     char db[600], pdf[600], cmd[1400];
