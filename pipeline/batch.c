@@ -308,8 +308,7 @@ static int track_order(const void *a, const void *b)
 /* Plan a pair unless the store already holds it for every kind asked. */
 static int plan_pair(sk_store_t *store, cqueue_t *q, const sk_photo_ref_t *base, int64_t base_id,
                      const sk_photo_ref_t *ref, int64_t id, int kinds, const char *inputs,
-                     double mm, const sk_rect_t *card, const char *relpath,
-                     sk_batch_summary_t *sum)
+                     double mm, const sk_rect_t *card, const char *relpath, sk_batch_summary_t *sum)
 {
     int stale = 0;
     for (int k = SK_CMP_BASELINE; k <= SK_CMP_PREVIOUS; k <<= 1) {
@@ -340,8 +339,7 @@ static int plan_pair(sk_store_t *store, cqueue_t *q, const sk_photo_ref_t *base,
  * and previous session, skipping pairs already recorded; all[i] is the plan
  * of refs[i] (its path in the clinic and the scale it was scored at). */
 static int track(const sk_batch_opts_t *opts, sk_store_t *store, const sk_photo_ref_t *refs,
-                 const job_t *all, size_t n_refs, int64_t run_id, int jobs,
-                 sk_batch_summary_t *sum)
+                 const job_t *all, size_t n_refs, int64_t run_id, int jobs, sk_batch_summary_t *sum)
 {
     int rc = SK_OK;
     size_t *order = calloc(n_refs ? n_refs : 1, sizeof *order);
@@ -483,11 +481,11 @@ static int track(const sk_batch_opts_t *opts, sk_store_t *store, const sk_photo_
                 fflush(stderr);
             } else {
                 if (j->rc < 0)
-                    fprintf(pr.out, "[%zu/%zu] %s vs %s %s: not aligned: %s\n", pr.done,
-                            pr.total, j->relpath, what, j->base->session, j->error);
+                    fprintf(pr.out, "[%zu/%zu] %s vs %s %s: not aligned: %s\n", pr.done, pr.total,
+                            j->relpath, what, j->base->session, j->error);
                 else
-                    fprintf(pr.out, "[%zu/%zu] %s vs %s %s: aligned in %.2f s\n", pr.done,
-                            pr.total, j->relpath, what, j->base->session, j->seconds);
+                    fprintf(pr.out, "[%zu/%zu] %s vs %s %s: aligned in %.2f s\n", pr.done, pr.total,
+                            j->relpath, what, j->base->session, j->seconds);
                 fflush(pr.out);
             }
             free(j->result);
@@ -797,11 +795,12 @@ int sk_batch_run(const sk_batch_opts_t *opts, sk_batch_summary_t *sum)
     rc = sk_store_end_run(store, run_id, sum->interrupted ? "interrupted" : "done", sum->scored,
                           sum->skipped, sum->failed);
     if (rc == SK_OK && sum->interrupted)
-        rc = sum->left ? sk_error_set(SK_ERR_CANCELLED,
-                                      "interrupted: %zu photos left; run batch again to finish them",
-                                      sum->left)
-                       : sk_error_set(SK_ERR_CANCELLED, "interrupted while aligning follow-ups; "
-                                                        "run batch again to finish them");
+        rc = sum->left
+                 ? sk_error_set(SK_ERR_CANCELLED,
+                                "interrupted: %zu photos left; run batch again to finish them",
+                                sum->left)
+                 : sk_error_set(SK_ERR_CANCELLED, "interrupted while aligning follow-ups; "
+                                                  "run batch again to finish them");
 out:
     if (handlers) {
         sigaction(SIGINT, &old_int, NULL);

@@ -10,7 +10,16 @@
 
 int sk_cli_batch(const sk_verb_t *verb, int argc, char **argv)
 {
-    enum { OPT_PATIENT = 1000, OPT_JOBS, OPT_FORCE, OPT_DB, OPT_MAXMP, OPT_MM, OPT_PLAIN, OPT_NOALIGN };
+    enum {
+        OPT_PATIENT = 1000,
+        OPT_JOBS,
+        OPT_FORCE,
+        OPT_DB,
+        OPT_MAXMP,
+        OPT_MM,
+        OPT_PLAIN,
+        OPT_NOALIGN
+    };
     static const struct option longopts[] = {
         {"patient", required_argument, NULL, OPT_PATIENT},
         {"jobs", required_argument, NULL, OPT_JOBS},

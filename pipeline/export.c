@@ -173,8 +173,8 @@ int sk_export(const char *db_path, const char *patient, sk_export_format fmt, FI
             int a = ALIGNED_COL + 4 * k, sq = 15 + 3 * k;
             double bf = column_or_nan(q, sq), af = column_or_nan(q, sq + 1);
             num[a] = bf, num[a + 1] = af;
-            num[a + 2] = isfinite(bf) && isfinite(af) && bf != 0 ? 100.0 * (af - bf) / fabs(bf)
-                                                                 : NAN;
+            num[a + 2] =
+                isfinite(bf) && isfinite(af) && bf != 0 ? 100.0 * (af - bf) / fabs(bf) : NAN;
             isnum[a] = isnum[a + 1] = isnum[a + 2] = 1;
             flag[a + 3] =
                 sqlite3_column_type(q, sq + 2) == SQLITE_NULL ? -1 : sqlite3_column_int(q, sq + 2);

@@ -1119,8 +1119,7 @@ int sk_report_patient(const char *clinic, const char *db_path, const char *patie
             vcs[v].prev = -1;
             continue;
         }
-        compare_pair(cmp, an, &d->cell[b][v], &d->cell[l][v], pb, pl, mm, card, &d->noise,
-                     &vcs[v]);
+        compare_pair(cmp, an, &d->cell[b][v], &d->cell[l][v], pb, pl, mm, card, &d->noise, &vcs[v]);
         /* the earlier follow-ups aligned to the baseline, and the latest to
          * the session before it */
         vcs[v].prev = -1;
@@ -1138,8 +1137,8 @@ int sk_report_patient(const char *clinic, const char *db_path, const char *patie
         } else {
             char pp[4200];
             snprintf(pp, sizeof pp, "%s/%s", clinic, d->cell[vcs[v].prev][v].path);
-            vcs[v].prev_r = compare_figures(cmp, &d->cell[vcs[v].prev][v], &d->cell[l][v], pp,
-                                            pl, mm, card, &d->noise);
+            vcs[v].prev_r = compare_figures(cmp, &d->cell[vcs[v].prev][v], &d->cell[l][v], pp, pl,
+                                            mm, card, &d->noise);
         }
     }
     sk_comparer_free(cmp);

@@ -21,6 +21,15 @@
 
 typedef sk_stored_metric_t pmetric_t;
 
+/* One metric of an aligned comparison batch recorded (tracking). */
+typedef struct {
+    char name[48];
+    double before, after; /* both measured on the skin the two photos share */
+    int beyond;           /* 1, 0, -1 unknown */
+} palign_t;
+
+enum { AL_BASELINE, AL_PREVIOUS };
+
 typedef struct {
     int on_disk;
     int in_store;
@@ -30,6 +39,11 @@ typedef struct {
     char qc[256];
     int nm;
     pmetric_t *m;
+    /* the photo aligned to its view's baseline and to the previous session
+     * (tracking): 1 aligned, -1 could not be aligned, 0 not recorded */
+    int aligned[2];
+    int na[2];
+    palign_t *al[2];
 } pcell_t;
 
 typedef struct {
@@ -47,8 +61,11 @@ static void pdata_free(pdata_t *d)
     if (!d)
         return;
     for (int s = 0; s < MAX_SESSIONS; s++)
-        for (int v = 0; v < MAX_VIEWS; v++)
+        for (int v = 0; v < MAX_VIEWS; v++) {
             free(d->cell[s][v].m);
+            free(d->cell[s][v].al[0]);
+            free(d->cell[s][v].al[1]);
+        }
     free(d);
 }
 
@@ -98,6 +115,72 @@ static sqlite3 *store_open_ro(const sk_server_t *srv)
     }
     sqlite3_busy_timeout(db, 10000);
     return db;
+}
+
+/* The aligned comparisons batch recorded for each scored photo (none in a
+ * store that batch has not tracked yet, or one made before schema 3). */
+static void load_aligned(sqlite3 *db, pdata_t *d)
+{
+    sqlite3_stmt *cq = NULL, *mq = NULL;
+    if (sqlite3_prepare_v2(db, "SELECT kind, status FROM comparisons WHERE photo_id = ?", -1, &cq,
+                           NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db,
+                           "SELECT kind, name, before, after, beyond_noise FROM "
+                           "comparison_metrics WHERE photo_id = ?",
+                           -1, &mq, NULL) != SQLITE_OK) {
+        sqlite3_finalize(cq);
+        return;
+    }
+    for (int s = 0; s < d->ns; s++)
+        for (int v = 0; v < d->nv; v++) {
+            pcell_t *c = &d->cell[s][v];
+            if (!c->in_store || strcmp(c->status, "scored") != 0)
+                continue;
+            sqlite3_reset(cq);
+            sqlite3_bind_int64(cq, 1, c->photo_id);
+            while (sqlite3_step(cq) == SQLITE_ROW) {
+                const char *kind = (const char *)sqlite3_column_text(cq, 0);
+                const char *st = (const char *)sqlite3_column_text(cq, 1);
+                int k = kind && strcmp(kind, "previous") == 0 ? AL_PREVIOUS : AL_BASELINE;
+                c->aligned[k] = st && strcmp(st, "aligned") == 0 ? 1 : -1;
+            }
+            if (c->aligned[0] != 1 && c->aligned[1] != 1)
+                continue;
+            for (int k = 0; k < 2; k++)
+                c->al[k] = calloc(MAX_METRICS, sizeof *c->al[k]);
+            if (!c->al[0] || !c->al[1])
+                continue;
+            sqlite3_reset(mq);
+            sqlite3_bind_int64(mq, 1, c->photo_id);
+            while (sqlite3_step(mq) == SQLITE_ROW) {
+                const char *kind = (const char *)sqlite3_column_text(mq, 0);
+                const char *name = (const char *)sqlite3_column_text(mq, 1);
+                int k = kind && strcmp(kind, "previous") == 0 ? AL_PREVIOUS : AL_BASELINE;
+                if (!name || c->na[k] >= MAX_METRICS)
+                    continue;
+                palign_t *a = &c->al[k][c->na[k]++];
+                snprintf(a->name, sizeof a->name, "%s", name);
+                a->before =
+                    sqlite3_column_type(mq, 2) == SQLITE_NULL ? NAN : sqlite3_column_double(mq, 2);
+                a->after =
+                    sqlite3_column_type(mq, 3) == SQLITE_NULL ? NAN : sqlite3_column_double(mq, 3);
+                a->beyond =
+                    sqlite3_column_type(mq, 4) == SQLITE_NULL ? -1 : sqlite3_column_int(mq, 4);
+            }
+        }
+    sqlite3_finalize(cq);
+    sqlite3_finalize(mq);
+}
+
+/* The aligned figures of metric `name` of a photo (kind AL_*), or NULL. */
+static const palign_t *cell_aligned(const pcell_t *c, int kind, const char *name)
+{
+    if (c->aligned[kind] != 1)
+        return NULL;
+    for (int i = 0; i < c->na[kind]; i++)
+        if (strcmp(c->al[kind][i].name, name) == 0)
+            return &c->al[kind][i];
+    return NULL;
 }
 
 /* The patient's photos on disk (refs, n) merged with what the store holds. */
@@ -161,6 +244,7 @@ static pdata_t *pdata_load(const sk_server_t *srv, sqlite3 *db, const char *id,
                 continue;
             c->nm = sk_store_read_metrics(mq, c->photo_id, c->m, MAX_METRICS);
         }
+    load_aligned(db, d);
 done:
     sqlite3_finalize(q);
     sqlite3_finalize(mq);
@@ -305,31 +389,36 @@ static void headline_change(const pdata_t *d, const sk_noise_t *noise, const sk_
         sk_sb_put(out, "<span class=\"muted\">baseline only</span>");
         return;
     }
+    /* the aligned pair batch recorded, else the two photos' own scores */
+    const pcell_t *cl = &d->cell[l][best_v];
     const char *best = NULL;
-    double best_rel = 0;
+    double best_rel = 0, v0 = NAN, v1 = NAN;
+    int better = 0, beyond = -1;
     for (size_t i = 0; i < SK_N_HEADLINE; i++) {
-        const pmetric_t *m0 = cell_metric(&d->cell[b][best_v], sk_headline_metrics[i]);
-        const pmetric_t *m1 = cell_metric(&d->cell[l][best_v], sk_headline_metrics[i]);
-        if (!m0 || !m1 || !isfinite(m0->value) || !isfinite(m1->value) || fabs(m0->value) < 1e-9 ||
-            m0->better == 0)
+        const char *name = sk_headline_metrics[i];
+        const pmetric_t *m0 = cell_metric(&d->cell[b][best_v], name);
+        const pmetric_t *m1 = cell_metric(cl, name);
+        const palign_t *a = cell_aligned(cl, AL_BASELINE, name);
+        double x0 = a ? a->before : m0 ? m0->value : NAN, x1 = a ? a->after : m1 ? m1->value : NAN;
+        if (!m1 || !isfinite(x0) || !isfinite(x1) || fabs(x0) < 1e-9 || m1->better == 0)
             continue;
-        double rel = fabs((m1->value - m0->value) / m0->value);
-        if (!best || rel > best_rel)
-            best = sk_headline_metrics[i], best_rel = rel;
+        double rel = fabs((x1 - x0) / x0);
+        if (!best || rel > best_rel) {
+            best = name, best_rel = rel, v0 = x0, v1 = x1, better = m1->better;
+            beyond =
+                a ? a->beyond
+                  : sk_noise_beyond_stored(noise, name, x0, x1,
+                                           info && sk_patient_mm_per_px(info, d->view[best_v]) > 0,
+                                           cell_ita(d, b, best_v));
+        }
     }
     if (!best) {
         sk_sb_put(out, "<span class=\"muted\">—</span>");
         return;
     }
-    const pmetric_t *m0 = cell_metric(&d->cell[b][best_v], best);
-    const pmetric_t *m1 = cell_metric(&d->cell[l][best_v], best);
     char ch[64];
     const char *cls;
-    fmt_change(m0->value, m1->value, m0->better,
-               sk_noise_beyond_stored(noise, best, m0->value, m1->value,
-                                      info && sk_patient_mm_per_px(info, d->view[best_v]) > 0,
-                                      cell_ita(d, b, best_v)),
-               ch, sizeof ch, &cls);
+    fmt_change(v0, v1, better, beyond, ch, sizeof ch, &cls);
     sk_sb_printf(out, "%s <span class=\"%s\">%s</span> <span class=\"muted\">(",
                  sk_metric_label(best), cls, ch);
     sk_sb_html(out, d->view[best_v]);
@@ -415,21 +504,36 @@ enum MHD_Result serve_page_patients(serve_req_t *r)
 
 /* ---------------------------------------------------------- trend chart */
 
+/* A headline metric across the sessions: when batch aligned every scored
+ * follow-up to the baseline, its change since the baseline (both photos of
+ * each pair measured on the skin they share); otherwise each photo's own
+ * score. */
 static void trend_chart(sk_sb_t *b, const pdata_t *d, int v, const char *metric)
 {
     double xs[MAX_SESSIONS], ys[MAX_SESSIONS];
-    int n = 0;
+    int n = 0, bs, ls;
     const char *unit = "";
+    baseline_latest(d, v, &bs, &ls);
+    int aligned = bs >= 0 && ls > bs;
+    for (int s = bs + 1; aligned && s <= ls; s++)
+        if (scored(&d->cell[s][v]) && !cell_aligned(&d->cell[s][v], AL_BASELINE, metric))
+            aligned = 0;
     for (int s = 0; s < d->ns; s++) {
         const pcell_t *c = &d->cell[s][v];
         const pmetric_t *m = scored(c) ? cell_metric(c, metric) : NULL;
-        if (!m || !isfinite(m->value))
+        if (!m || (aligned && s < bs))
+            continue;
+        const palign_t *a = aligned && s > bs ? cell_aligned(c, AL_BASELINE, metric) : NULL;
+        double y = aligned ? (a ? a->after - a->before : 0.0) : m->value;
+        if (!isfinite(y) || (aligned && s == bs && !isfinite(m->value)))
             continue;
         xs[n] = days_between(d->date[0], d->date[s]);
-        ys[n] = m->value;
+        ys[n] = y;
         unit = m->unit;
         n++;
     }
+    char title[96];
+    snprintf(title, sizeof title, "%s%s", aligned ? "Δ " : "", sk_metric_label(metric));
     int varies = 0;
     for (int i = 1; i < n; i++)
         varies |= ys[i] != ys[0];
@@ -451,9 +555,10 @@ static void trend_chart(sk_sb_t *b, const pdata_t *d, int v, const char *metric)
                  "<svg class=\"chart\" width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" "
                  "role=\"img\" aria-label=\"",
                  W, H, W, H);
-    sk_sb_html(b, sk_metric_label(metric));
-    sk_sb_put(b, " over time\"><text class=\"title\" x=\"8\" y=\"15\">");
-    sk_sb_html(b, sk_metric_label(metric));
+    sk_sb_html(b, title);
+    sk_sb_put(b, aligned ? " since the baseline, aligned\"><text class=\"title\" x=\"8\" y=\"15\">"
+                         : " over time\"><text class=\"title\" x=\"8\" y=\"15\">");
+    sk_sb_html(b, title);
     sk_sb_printf(b, "</text><line class=\"axis\" x1=\"%.0f\" y1=\"%.0f\" x2=\"%.0f\" y2=\"%.0f\"/>",
                  L, H - B, W - R, H - B);
     sk_sb_printf(b, "<line class=\"axis\" x1=\"%.0f\" y1=\"%.0f\" x2=\"%.0f\" y2=\"%.0f\"/>", L, T,
@@ -538,26 +643,36 @@ static void metric_table(sk_sb_t *b, const pdata_t *d, int v, const sk_noise_t *
     if (ps >= 0 && ps != bs)
         sk_sb_put(b, "<th class=\"num\">Change vs previous</th>");
     sk_sb_put(b, "</tr></thead><tbody>");
+    int aligned_rows = 0;
     for (int i = 0; i < latest->nm; i++) {
         const pmetric_t *m = &latest->m[i];
         if (strncmp(m->name, "qc.", 3) == 0)
             continue; /* capture figures: flagged in the warnings, not outcomes */
         const pmetric_t *m0 = cell_metric(&d->cell[bs][v], m->name);
         const pmetric_t *mp = ps >= 0 ? cell_metric(&d->cell[ps][v], m->name) : NULL;
+        /* the aligned pairs batch recorded, when there are: both photos of
+         * a pair measured on the skin they share */
+        const palign_t *xb = cell_aligned(latest, AL_BASELINE, m->name);
+        const palign_t *xp =
+            ps >= 0 && ps != bs ? cell_aligned(latest, AL_PREVIOUS, m->name) : NULL;
+        aligned_rows += xb != NULL;
         char v0[48], vp[48], v1[48], c0[48], cp[48];
         const char *k0, *kp;
-        fmt_value(m0 ? m0->value : NAN, m->unit, v0, sizeof v0);
-        fmt_value(mp ? mp->value : NAN, m->unit, vp, sizeof vp);
-        fmt_value(m->value, m->unit, v1, sizeof v1);
-        double a0 = m0 ? m0->value : NAN, ap = mp ? mp->value : NAN;
-        fmt_change(a0, m->value, m->better,
-                   sk_noise_beyond_stored(noise, m->name, a0, m->value, physical,
-                                          cell_ita(d, bs, v)),
-                   c0, sizeof c0, &k0);
-        fmt_change(ap, m->value, m->better,
-                   sk_noise_beyond_stored(noise, m->name, ap, m->value, physical,
-                                          cell_ita(d, ps, v)),
-                   cp, sizeof cp, &kp);
+        double a0 = xb ? xb->before : m0 ? m0->value : NAN, a1 = xb ? xb->after : m->value;
+        double ap = xp ? xp->before : mp ? mp->value : NAN, ap1 = xp ? xp->after : m->value;
+        fmt_value(a0, m->unit, v0, sizeof v0);
+        fmt_value(ap, m->unit, vp, sizeof vp);
+        fmt_value(a1, m->unit, v1, sizeof v1);
+        fmt_change(
+            a0, a1, m->better,
+            xb ? xb->beyond
+               : sk_noise_beyond_stored(noise, m->name, a0, a1, physical, cell_ita(d, bs, v)),
+            c0, sizeof c0, &k0);
+        fmt_change(
+            ap, ap1, m->better,
+            xp ? xp->beyond
+               : sk_noise_beyond_stored(noise, m->name, ap, ap1, physical, cell_ita(d, ps, v)),
+            cp, sizeof cp, &kp);
         sk_sb_put(b, "<tr><td title=\"");
         sk_sb_html(b, m->name);
         sk_sb_put(b, "\">");
@@ -579,6 +694,18 @@ static void metric_table(sk_sb_t *b, const pdata_t *d, int v, const sk_noise_t *
         sk_sb_put(b, "</td></tr>");
     }
     sk_sb_put(b, "</tbody></table>");
+    if (aligned_rows)
+        sk_sb_put(b, "<p class=\"hint\">Aligned: the latest photo was aligned to the baseline "
+                     "(and to the previous session's photo) and both photos of each pair were "
+                     "measured on the skin they share, so values and changes follow the skin, not "
+                     "the framing.</p>");
+    else if (latest->aligned[AL_BASELINE] < 0)
+        sk_sb_put(b, "<p class=\"hint\">The latest photo could not be aligned to the baseline: "
+                     "values and changes are each photo's own scores, which also follow the "
+                     "framing.</p>");
+    else
+        sk_sb_put(b, "<p class=\"hint\">Not aligned yet (Score now aligns the photos): values "
+                     "and changes are each photo's own scores, which also follow the framing.</p>");
 }
 
 enum MHD_Result serve_page_patient(serve_req_t *r, const char *id)

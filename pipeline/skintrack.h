@@ -210,9 +210,9 @@ typedef struct sk_batch_summary {
     double seconds;
     /* tracking: each scored follow-up aligned to its view's baseline and to
      * the previous session's photo (pairs; a pair may serve both) */
-    size_t aligned;        /* pairs aligned and recorded in this run */
-    size_t align_skipped;  /* pairs already recorded from the same photos and inputs */
-    size_t align_failed;   /* pairs that could not be aligned (recorded with the reason) */
+    size_t aligned;       /* pairs aligned and recorded in this run */
+    size_t align_skipped; /* pairs already recorded from the same photos and inputs */
+    size_t align_failed;  /* pairs that could not be aligned (recorded with the reason) */
     double align_seconds;
     struct {
         char path[512];

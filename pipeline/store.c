@@ -509,8 +509,8 @@ int sk_store_scored_photo_id(sk_store_t *st, const char *relpath, int64_t *id)
 {
     *id = 0;
     sqlite3_stmt *q = NULL;
-    if (sqlite3_prepare_v2(st->db, "SELECT id FROM photos WHERE path = ? AND status = 'scored'",
-                           -1, &q, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(st->db, "SELECT id FROM photos WHERE path = ? AND status = 'scored'", -1,
+                           &q, NULL) != SQLITE_OK)
         return db_error(st, "looking up a photo");
     sqlite3_bind_text(q, 1, relpath, -1, SQLITE_TRANSIENT);
     int step = sqlite3_step(q);

@@ -871,6 +871,9 @@ Test(serve, score_now_then_report)
     cr_assert(strstr(r.body, "<svg class=\"chart\""), "no trend chart");
     cr_assert(strstr(r.body, "class=\"metrics\""));
     cr_assert(strstr(r.body, "Change vs baseline"));
+    /* scoring also aligned the follow-up: the table and the charts say so */
+    cr_assert(strstr(r.body, "Aligned: the latest photo"), "no aligned table");
+    cr_assert(strstr(r.body, "since the baseline, aligned"), "no aligned trend chart");
     resp_free(&r);
     http("GET", "/", h, NULL, 0, &r);
     cr_assert(strstr(r.body, "→"), "a headline change: %s", r.body);
