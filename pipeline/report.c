@@ -33,6 +33,7 @@ typedef struct {
     char error[512];
     char qc_flags[256];
     char mask[4096]; /* its region mask (VIEW.mask.png), or "" */
+    double mm_per_px; /* the scale batch scored it at (0: none given) */
     rmetric_t m[MAX_METRICS];
     int nm;
 } rcell_t;
@@ -76,7 +77,8 @@ static int load_data(sk_store_t *st, const char *clinic, const char *patient, rd
     d->clinic = clinic;
     if (sqlite3_prepare_v2(db,
                            "SELECT s.folder, s.date, p.view, p.id, p.path, p.status, "
-                           "coalesce(p.error, ''), p.qc_flags FROM photos p JOIN sessions s ON "
+                           "coalesce(p.error, ''), p.qc_flags, coalesce(p.mm_per_px, 0) "
+                           "FROM photos p JOIN sessions s ON "
                            "s.id = p.session_id WHERE s.patient_id = ? ORDER BY s.date, s.folder, "
                            "p.view",
                            -1, &q, NULL) != SQLITE_OK)
@@ -109,6 +111,7 @@ static int load_data(sk_store_t *st, const char *clinic, const char *patient, rd
         snprintf(c->status, sizeof c->status, "%s", sqlite3_column_text(q, 5));
         snprintf(c->error, sizeof c->error, "%s", sqlite3_column_text(q, 6));
         snprintf(c->qc_flags, sizeof c->qc_flags, "%s", sqlite3_column_text(q, 7));
+        c->mm_per_px = sqlite3_column_double(q, 8);
     }
     sqlite3_finalize(q);
     if (d->n_sessions == 0)
@@ -1108,7 +1111,11 @@ int sk_report_patient(const char *clinic, const char *db_path, const char *patie
         baseline_latest(d, v, &b, &l);
         if (b < 0)
             continue;
+        /* the baseline's scale, as batch scored it (patient.json, or batch's
+         * --mm-per-px) */
         double mm = d->info.has_file > 0 ? sk_patient_mm_per_px(&d->info, d->view[v]) : 0;
+        if (!(mm > 0) && d->cell[b][v].mm_per_px > 0)
+            mm = d->cell[b][v].mm_per_px;
         char pb[4200], pl[4200];
         snprintf(pb, sizeof pb, "%s/%s", clinic, d->cell[b][v].path);
         snprintf(pl, sizeof pl, "%s/%s", clinic, d->cell[l][v].path);
