@@ -379,8 +379,13 @@ int sk_compare_photos(sk_comparer_t *c, const char *before, const char *after,
     sk_analysis_t *tmp = malloc(sizeof *tmp);
     if (!tmp)
         return sk_error_set(SK_ERR_NOMEM, "compare: out of memory");
-    /* the baseline's skin over its whole frame (for the overlap figure) */
-    if ((rc = sk_analyze_photo(c->an_before, before, &ao, tmp)) < 0)
+    /* the baseline's skin over its whole frame, or inside its region mask
+     * when it has one (for the overlap figure: a region the clinic drew on
+     * the treated skin is not a capture mismatch) */
+    ao.mask_path = opts->mask_before;
+    rc = sk_analyze_photo(c->an_before, before, &ao, tmp);
+    ao.mask_path = NULL;
+    if (rc < 0)
         goto fail;
     const double skin_frac_b = tmp->skin_fraction;
     int bw = 0, bh = 0, bw2 = 0, bh2 = 0;

@@ -411,6 +411,54 @@ Test(compare, identity_pair_without_normalisation_is_exact)
     identity_pair(0, 0.0);
 }
 
+/* A region mask on the baseline (its left half: the treated skin) limits
+ * the comparison to it, and is not a capture mismatch: the common skin is
+ * measured against the baseline's skin inside its mask, so the pair of a
+ * photo with itself has no overlap flag and no change. */
+Test(compare, baseline_region_mask_is_not_an_overlap_mismatch)
+{
+    char dir[256], a[512], mpath[600];
+    sk_test_tmpdir(dir, sizeof dir);
+    sk_noise_t noise;
+    load_noise(&noise);
+    sk_phantom_params p;
+    small_skin(&p, SEED_PLANTED, 20);
+    double mm = 0;
+    render_png(&p, dir, "a", a, sizeof a, &mm);
+    VipsImage *im = vips_image_new_from_file(a, NULL), *mask = NULL;
+    cr_assert(im);
+    const int w = im->Xsize, h = im->Ysize;
+    unsigned char *m = calloc((size_t)w * h, 1);
+    for (int y = 0; y < h; y++)
+        memset(m + (size_t)y * w, 255, (size_t)w / 2);
+    mask = vips_image_new_from_memory(m, (size_t)w * h, w, h, 1, VIPS_FORMAT_UCHAR);
+    snprintf(mpath, sizeof mpath, "%s/a.mask.png", dir);
+    cr_assert_eq(vips_pngsave(mask, mpath, NULL), 0, "%s", vips_error_buffer());
+    g_object_unref(mask);
+    g_object_unref(im);
+    sk_comparer_t *c = NULL;
+    cr_assert_eq(sk_comparer_new(&c), SK_OK);
+    sk_compare_opts_t o;
+    sk_compare_opts_default(&o);
+    o.mm_per_px = mm;
+    o.noise = &noise;
+    o.mask_before = mpath;
+    sk_compare_result_t *r = malloc(sizeof *r);
+    cr_assert(r);
+    cr_assert_eq(sk_compare_photos(c, a, a, &o, r), SK_OK, "%s", sk_error_message());
+    printf("baseline masked to its left half: common %.3f, flags 0x%x\n", r->common_fraction,
+           r->pair_flags);
+    cr_expect_gt(r->common_fraction, 0.9);
+    cr_expect_eq(r->pair_flags & SK_PAIR_OVERLAP, 0u, "a region mask flagged as overlap");
+    const sk_compare_metric_t *pc = find_metric(r, "pores.count");
+    cr_assert(pc && isfinite(pc->before));
+    cr_expect_float_eq(pc->before, pc->after, 1e-9);
+    free(r);
+    sk_comparer_free(c);
+    free(m);
+    sk_test_rmtree(dir);
+}
+
 /* ------------------------------------------------ (d) different regions */
 
 Test(compare, different_skins_are_refused)
