@@ -383,12 +383,7 @@ static int track(const sk_batch_opts_t *opts, sk_store_t *store, const sk_photo_
         const sk_rect_t *card =
             patient->has_file > 0 ? sk_patient_grey_card(patient, refs[order[a]].view) : NULL;
         char inputs[192];
-        if (card)
-            snprintf(inputs, sizeof inputs, "noise %.40s %.31s; card %d,%d,%d,%d",
-                     noise->model_version, noise->version, card->x, card->y, card->w, card->h);
-        else
-            snprintf(inputs, sizeof inputs, "noise %.40s %.31s", noise->model_version,
-                     noise->version);
+        sk_store_comparison_inputs(noise, card, inputs, sizeof inputs);
         ssize_t b = -1, prev = -1;
         for (size_t k = a; k < e; k++) {
             size_t i = order[k];

@@ -82,6 +82,31 @@ int sk_store_scored_photo_id(sk_store_t *st, const char *relpath, int64_t *id);
  * baseline, with the previous session's photo (one pair may be both). */
 enum { SK_CMP_BASELINE = 1, SK_CMP_PREVIOUS = 2 };
 
+/* What a recorded comparison depends on besides its two photo rows (the
+ * noise figures' versions and the grey card), as batch records it. */
+void sk_store_comparison_inputs(const sk_noise_t *noise, const sk_rect_t *card, char *out,
+                                size_t len);
+
+/* A recorded comparison of a follow-up photo as the report reads it. */
+typedef struct sk_stored_comparison {
+    int found; /* 1 when recorded as aligned */
+    int64_t ref_photo_id;
+    char inputs[192];
+    double common_fraction;
+    int norm; /* sk_colour_norm */
+    int n;
+    struct {
+        char name[48];
+        double before, after, limit; /* NAN when unknown */
+        int beyond;                  /* 1, 0, -1 unknown */
+        unsigned unreliable;
+    } m[96];
+} sk_stored_comparison_t;
+
+/* The aligned comparison (kind) of photo_id recorded by batch; out->found
+ * is 0 when there is none or it could not be aligned. */
+int sk_store_read_comparison(sqlite3 *db, int64_t photo_id, int kind, sk_stored_comparison_t *out);
+
 /* *current = 1 when the store holds the comparison (kind) of photo_id with
  * ref_photo_id made from the same inputs, 0 otherwise. */
 int sk_store_comparison_current(sk_store_t *st, int64_t photo_id, int kind, int64_t ref_photo_id,

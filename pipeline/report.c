@@ -34,6 +34,9 @@ typedef struct {
     char qc_flags[256];
     char mask[4096]; /* its region mask (VIEW.mask.png), or "" */
     double mm_per_px; /* the scale batch scored it at (0: none given) */
+    /* its aligned comparisons as batch recorded them (tracking), by kind
+     * (SK_CMP_BASELINE, SK_CMP_PREVIOUS); NULL when not read */
+    sk_stored_comparison_t *stored[2];
     rmetric_t m[MAX_METRICS];
     int nm;
 } rcell_t;
@@ -127,6 +130,14 @@ static int load_data(sk_store_t *st, const char *clinic, const char *patient, rd
             if (!c->present)
                 continue;
             c->nm = sk_store_read_metrics(q, c->id, c->m, MAX_METRICS);
+            if (strcmp(c->status, "scored") != 0)
+                continue;
+            for (int k = 0; k < 2; k++) {
+                c->stored[k] = malloc(sizeof *c->stored[k]);
+                if (c->stored[k])
+                    sk_store_read_comparison(db, c->id, k ? SK_CMP_PREVIOUS : SK_CMP_BASELINE,
+                                             c->stored[k]);
+            }
         }
     sqlite3_finalize(q);
     sk_patient_load(clinic, patient, &d->info, NULL, NULL);
@@ -411,6 +422,41 @@ static void compare_pair(sk_comparer_t *cmp, sk_analyzer_t *an, const rcell_t *c
     }
     snprintf(vc->why, sizeof vc->why, "%s", sk_error_message());
     as_captured(an, before, after, mm, vc);
+}
+
+/* The comparison of follow-up ca with reference cb as batch recorded it
+ * (kind SK_CMP_*), when it is of these two photo rows and the same inputs;
+ * NULL otherwise. Only the figures the report reads are filled: names,
+ * before, after, change, limit, verdict, direction, colour normalisation. */
+static sk_compare_result_t *stored_figures(const rcell_t *cb, const rcell_t *ca, int kind,
+                                           const char *inputs)
+{
+    const sk_stored_comparison_t *sc = ca->stored[kind == SK_CMP_PREVIOUS];
+    if (!sc || !sc->found || sc->ref_photo_id != cb->id || strcmp(sc->inputs, inputs) != 0)
+        return NULL;
+    sk_compare_result_t *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    r->common_fraction = sc->common_fraction;
+    r->norm = sc->norm;
+    for (int i = 0; i < sc->n && r->count < SK_METRICS_MAX; i++) {
+        sk_compare_metric_t *m = &r->m[r->count++];
+        const rmetric_t *own = sk_stored_metric_find(ca->m, ca->nm, sc->m[i].name);
+        m->name = sc->m[i].name; /* lives as long as the cell */
+        m->unit = own ? own->unit : "";
+        m->better = own ? (sk_better)own->better : SK_BETTER_NEUTRAL;
+        m->before = sc->m[i].before;
+        m->after = sc->m[i].after;
+        m->delta = m->after - m->before;
+        m->pct = isfinite(m->delta) && m->before != 0 ? 100.0 * m->delta / fabs(m->before) : NAN;
+        m->limit = sc->m[i].limit;
+        m->beyond_noise = sc->m[i].beyond;
+        m->improved = m->beyond_noise == 1 && m->better != SK_BETTER_NEUTRAL
+                          ? ((m->delta < 0) == (m->better == SK_BETTER_LOWER) ? 1 : -1)
+                          : 0;
+        m->unreliable = sc->m[i].unreliable;
+    }
+    return r;
 }
 
 /* Compare two photos for their figures only (no panels); NULL when they
@@ -1071,6 +1117,18 @@ static cairo_status_t pdf_close(pdf_t *p, cairo_surface_t *surf)
     return cs;
 }
 
+static void rdata_free(rdata_t *d)
+{
+    if (!d)
+        return;
+    for (int s = 0; s < MAX_SESSIONS; s++)
+        for (int v = 0; v < MAX_VIEWS; v++) {
+            free(d->cell[s][v].stored[0]);
+            free(d->cell[s][v].stored[1]);
+        }
+    free(d);
+}
+
 int sk_report_patient(const char *clinic, const char *db_path, const char *patient,
                       const char *out_pdf, int *pages_out)
 {
@@ -1088,11 +1146,11 @@ int sk_report_patient(const char *clinic, const char *db_path, const char *patie
     rc = load_data(st, clinic, patient, d);
     sk_store_close(st);
     if (rc < 0) {
-        free(d);
+        rdata_free(d);
         return rc;
     }
     if ((rc = sk_analyzer_new(&an)) < 0) {
-        free(d);
+        rdata_free(d);
         return rc;
     }
     sk_comparer_t *cmp = NULL;
@@ -1102,7 +1160,7 @@ int sk_report_patient(const char *clinic, const char *db_path, const char *patie
             rc = sk_error_set(SK_ERR_NOMEM, "report: out of memory");
         free(vcs);
         sk_analyzer_free(an);
-        free(d);
+        rdata_free(d);
         return rc;
     }
     /* each view: its latest photo aligned to its baseline */
@@ -1127,6 +1185,10 @@ int sk_report_patient(const char *clinic, const char *db_path, const char *patie
             continue;
         }
         compare_pair(cmp, an, &d->cell[b][v], &d->cell[l][v], pb, pl, mm, card, &d->noise, &vcs[v]);
+        /* the earlier pairs as batch recorded them, when it did from the same
+         * photos and inputs; else made here */
+        char inputs[192];
+        sk_store_comparison_inputs(&d->noise, card, inputs, sizeof inputs);
         /* the earlier follow-ups aligned to the baseline, and the latest to
          * the session before it */
         vcs[v].prev = -1;
@@ -1136,7 +1198,10 @@ int sk_report_patient(const char *clinic, const char *db_path, const char *patie
             char ps[4200];
             snprintf(ps, sizeof ps, "%s/%s", clinic, d->cell[s][v].path);
             vcs[v].track[s] =
-                compare_figures(cmp, &d->cell[b][v], &d->cell[s][v], pb, ps, mm, card, &d->noise);
+                stored_figures(&d->cell[b][v], &d->cell[s][v], SK_CMP_BASELINE, inputs);
+            if (!vcs[v].track[s])
+                vcs[v].track[s] = compare_figures(cmp, &d->cell[b][v], &d->cell[s][v], pb, ps, mm,
+                                                  card, &d->noise);
             vcs[v].prev = s;
         }
         if (vcs[v].prev < 0) {
@@ -1144,8 +1209,11 @@ int sk_report_patient(const char *clinic, const char *db_path, const char *patie
         } else {
             char pp[4200];
             snprintf(pp, sizeof pp, "%s/%s", clinic, d->cell[vcs[v].prev][v].path);
-            vcs[v].prev_r = compare_figures(cmp, &d->cell[vcs[v].prev][v], &d->cell[l][v], pp, pl,
-                                            mm, card, &d->noise);
+            vcs[v].prev_r =
+                stored_figures(&d->cell[vcs[v].prev][v], &d->cell[l][v], SK_CMP_PREVIOUS, inputs);
+            if (!vcs[v].prev_r)
+                vcs[v].prev_r = compare_figures(cmp, &d->cell[vcs[v].prev][v], &d->cell[l][v], pp,
+                                                pl, mm, card, &d->noise);
         }
     }
     sk_comparer_free(cmp);
@@ -1158,7 +1226,7 @@ int sk_report_patient(const char *clinic, const char *db_path, const char *patie
             vcomp_free(&vcs[v]);
         free(vcs);
         sk_analyzer_free(an);
-        free(d);
+        rdata_free(d);
         return sk_error_set(SK_ERR_IO, "%s: cannot write the report",
                             sk_path_display(out_pdf, disp, sizeof disp));
     }
@@ -1179,7 +1247,7 @@ int sk_report_patient(const char *clinic, const char *db_path, const char *patie
         vcomp_free(&vcs[v]);
     free(vcs);
     sk_analyzer_free(an);
-    free(d);
+    rdata_free(d);
     if (cs != CAIRO_STATUS_SUCCESS || rename(tmp, out_pdf) != 0) {
         unlink(tmp);
         return sk_error_set(SK_ERR_IO, "%s: cannot write the report (%s)",

@@ -525,6 +525,77 @@ static const char *cmp_kind_name(int kind)
     return kind == SK_CMP_BASELINE ? "baseline" : "previous";
 }
 
+void sk_store_comparison_inputs(const sk_noise_t *noise, const sk_rect_t *card, char *out,
+                                size_t len)
+{
+    if (card)
+        snprintf(out, len, "noise %.40s %.31s; card %d,%d,%d,%d", noise->model_version,
+                 noise->version, card->x, card->y, card->w, card->h);
+    else
+        snprintf(out, len, "noise %.40s %.31s", noise->model_version, noise->version);
+}
+
+int sk_store_read_comparison(sqlite3 *db, int64_t photo_id, int kind, sk_stored_comparison_t *out)
+{
+    memset(out, 0, sizeof *out);
+    sqlite3_stmt *q = NULL;
+    /* a store batch has not tracked since schema 3 has no such table: none */
+    if (sqlite3_prepare_v2(db,
+                           "SELECT ref_photo_id, inputs, common_fraction, colour_norm FROM "
+                           "comparisons WHERE photo_id = ? AND kind = ? AND status = 'aligned'",
+                           -1, &q, NULL) != SQLITE_OK)
+        return SK_OK;
+    sqlite3_bind_int64(q, 1, photo_id);
+    sqlite3_bind_text(q, 2, cmp_kind_name(kind), -1, SQLITE_STATIC);
+    if (sqlite3_step(q) == SQLITE_ROW) {
+        out->found = 1;
+        out->ref_photo_id = sqlite3_column_int64(q, 0);
+        const unsigned char *t = sqlite3_column_text(q, 1);
+        snprintf(out->inputs, sizeof out->inputs, "%s", t ? (const char *)t : "");
+        out->common_fraction =
+            sqlite3_column_type(q, 2) == SQLITE_NULL ? NAN : sqlite3_column_double(q, 2);
+        t = sqlite3_column_text(q, 3);
+        out->norm = !t                                     ? SK_NORM_NONE
+                    : strcmp((const char *)t, "card") == 0 ? SK_NORM_CARD
+                    : strcmp((const char *)t, "skin") == 0 ? SK_NORM_SKIN
+                                                           : SK_NORM_NONE;
+    }
+    sqlite3_finalize(q);
+    if (!out->found)
+        return SK_OK;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT name, before, after, noise_limit, beyond_noise, unreliable "
+                           "FROM comparison_metrics WHERE photo_id = ? AND kind = ?",
+                           -1, &q, NULL) != SQLITE_OK) {
+        out->found = 0;
+        return SK_OK;
+    }
+    sqlite3_bind_int64(q, 1, photo_id);
+    sqlite3_bind_text(q, 2, cmp_kind_name(kind), -1, SQLITE_STATIC);
+    const int max = (int)(sizeof out->m / sizeof out->m[0]);
+    while (out->n < max && sqlite3_step(q) == SQLITE_ROW) {
+        const unsigned char *name = sqlite3_column_text(q, 0);
+        if (!name)
+            continue;
+        snprintf(out->m[out->n].name, sizeof out->m[0].name, "%s", (const char *)name);
+        for (int c = 1; c <= 3; c++) {
+            double v = sqlite3_column_type(q, c) == SQLITE_NULL ? NAN : sqlite3_column_double(q, c);
+            if (c == 1)
+                out->m[out->n].before = v;
+            else if (c == 2)
+                out->m[out->n].after = v;
+            else
+                out->m[out->n].limit = v;
+        }
+        out->m[out->n].beyond =
+            sqlite3_column_type(q, 4) == SQLITE_NULL ? -1 : sqlite3_column_int(q, 4);
+        out->m[out->n].unreliable = (unsigned)sqlite3_column_int(q, 5);
+        out->n++;
+    }
+    sqlite3_finalize(q);
+    return SK_OK;
+}
+
 int sk_store_comparison_current(sk_store_t *st, int64_t photo_id, int kind, int64_t ref_photo_id,
                                 const char *inputs, int *current)
 {

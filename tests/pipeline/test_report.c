@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <sqlite3.h>
 #include <vips/vips.h>
 
 #include "sk_phantom.h"
@@ -188,4 +189,18 @@ Test(report, previous_session_compared_aligned)
     }
     cr_assert_geq(rows, 20, "table rows: %d\n%s", rows, out);
     cr_assert_eq(marked, 0, "Δ previous of the same skin reframed marked beyond noise:\n%s", out);
+
+    /* the report reads the pairs batch recorded; without them it makes
+     * them itself, and says the same */
+    sqlite3 *h = NULL;
+    cr_assert_eq(sqlite3_open(db, &h), SQLITE_OK);
+    cr_assert_eq(sqlite3_exec(h, "DELETE FROM comparisons", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(h);
+    char pdf2[600];
+    snprintf(pdf2, sizeof pdf2, "%s/p8-made-here.pdf", clinic);
+    cr_assert_eq(sk_report_patient(clinic, db, "P8", pdf2, NULL), SK_OK, "%s", sk_error_message());
+    static char out2[1 << 18];
+    snprintf(cmd, sizeof cmd, "pdftotext -layout '%s' -", pdf2);
+    run(cmd, out2, sizeof out2);
+    cr_assert_str_eq(out2, out, "the recorded pairs and the ones made here differ");
 }
