@@ -113,8 +113,11 @@ static void *job_main(void *arg)
         snprintf(msg, sizeof msg, "Scored %zu photos, %zu failed (see the warnings), %zu unchanged",
                  s->scored, s->failed, s->skipped);
     else
-        snprintf(msg, sizeof msg, "Scoring finished: %zu photos scored, %zu unchanged in %.1f s",
-                 s->scored, s->skipped, s->seconds);
+        snprintf(msg, sizeof msg,
+                 "Scoring finished: %zu photos scored, %zu unchanged in %.1f s; %zu pairs "
+                 "aligned%s",
+                 s->scored, s->skipped, s->seconds + s->align_seconds, s->aligned,
+                 s->align_failed ? ", some could not be (see the tables)" : "");
     pthread_mutex_lock(&srv->mu);
     j->state = rc < 0 ? JOB_FAILED : JOB_DONE;
     snprintf(j->message, sizeof j->message, "%s", msg);
@@ -187,10 +190,14 @@ void serve_job_json(sk_server_t *srv, const char *id, sk_sb_t *out)
                                             : sum.scored + sum.failed;
     sk_sb_printf(out,
                  "\",\"job\":%lld,\"state\":\"%s\",\"planned\":%zu,\"done\":%zu,"
-                 "\"scored\":%zu,\"failed\":%zu,\"skipped\":%zu,\"message\":\"",
+                 "\"scored\":%zu,\"failed\":%zu,\"skipped\":%zu,\"aligned\":%zu,"
+                 "\"align_failed\":%zu,\"message\":\"",
                  (long long)copy.id, names[copy.state], copy.planned, done, sum.scored, sum.failed,
-                 sum.skipped);
-    sk_sb_json(out, copy.state == JOB_RUNNING ? "scoring" : copy.message);
+                 sum.skipped, sum.aligned, sum.align_failed);
+    /* after the last photo, the run aligns the follow-ups (tracking) */
+    sk_sb_json(out, copy.state != JOB_RUNNING          ? copy.message
+                    : done >= copy.planned && done > 0 ? "aligning the photos with their baseline"
+                                                       : "scoring");
     sk_sb_put(out, "\"}\n");
 }
 

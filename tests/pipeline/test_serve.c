@@ -865,6 +865,7 @@ Test(serve, score_now_then_report)
     wait_done(&c, "P001", last, sizeof last);
     cr_assert(strstr(last, "\"state\":\"done\""), "%s", last);
     cr_assert(strstr(last, "\"scored\":2"), "%s", last);
+    cr_assert(strstr(last, "\"aligned\":1"), "the follow-up aligned: %s", last);
     /* the page now has the metric table and the charts */
     http("GET", "/p/P001", h, NULL, 0, &r);
     cr_assert_eq(r.status, 200);
