@@ -87,25 +87,33 @@ enum { SK_CMP_BASELINE = 1, SK_CMP_PREVIOUS = 2 };
 void sk_store_comparison_inputs(const sk_noise_t *noise, const sk_rect_t *card, char *out,
                                 size_t len);
 
-/* A recorded comparison of a follow-up photo as the report reads it. */
+/* One metric of a recorded comparison. */
+typedef struct sk_stored_comparison_metric {
+    char name[48];
+    double before, after, limit; /* NAN when unknown */
+    int beyond;                  /* 1, 0, -1 unknown */
+    unsigned unreliable;
+} sk_stored_comparison_metric_t;
+
+/* A recorded comparison of a follow-up photo, as the report and the web
+ * app read it. */
 typedef struct sk_stored_comparison {
-    int found; /* 1 when recorded as aligned */
+    int found; /* 1 recorded as aligned, -1 recorded as not aligned, 0 none */
     int64_t ref_photo_id;
     char inputs[192];
     double common_fraction;
     int norm; /* sk_colour_norm */
     int n;
-    struct {
-        char name[48];
-        double before, after, limit; /* NAN when unknown */
-        int beyond;                  /* 1, 0, -1 unknown */
-        unsigned unreliable;
-    } m[96];
+    sk_stored_comparison_metric_t m[96];
 } sk_stored_comparison_t;
 
-/* The aligned comparison (kind) of photo_id recorded by batch; out->found
- * is 0 when there is none or it could not be aligned. */
+/* The comparison (kind) of photo_id recorded by batch: its figures when it
+ * was aligned (found 1), only the fact when it could not be (found -1). */
 int sk_store_read_comparison(sqlite3 *db, int64_t photo_id, int kind, sk_stored_comparison_t *out);
+
+/* The metric called `name` of an aligned comparison, or NULL. */
+const sk_stored_comparison_metric_t *sk_stored_comparison_find(const sk_stored_comparison_t *c,
+                                                               const char *name);
 
 /* *current = 1 when the store holds the comparison (kind) of photo_id with
  * ref_photo_id made from the same inputs, 0 otherwise. */

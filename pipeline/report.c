@@ -432,7 +432,7 @@ static sk_compare_result_t *stored_figures(const rcell_t *cb, const rcell_t *ca,
                                            const char *inputs)
 {
     const sk_stored_comparison_t *sc = ca->stored[kind == SK_CMP_PREVIOUS];
-    if (!sc || !sc->found || sc->ref_photo_id != cb->id || strcmp(sc->inputs, inputs) != 0)
+    if (!sc || sc->found != 1 || sc->ref_photo_id != cb->id || strcmp(sc->inputs, inputs) != 0)
         return NULL;
     sk_compare_result_t *r = calloc(1, sizeof *r);
     if (!r)

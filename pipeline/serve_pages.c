@@ -21,12 +21,7 @@
 
 typedef sk_stored_metric_t pmetric_t;
 
-/* One metric of an aligned comparison batch recorded (tracking). */
-typedef struct {
-    char name[48];
-    double before, after; /* both measured on the skin the two photos share */
-    int beyond;           /* 1, 0, -1 unknown */
-} palign_t;
+typedef sk_stored_comparison_metric_t palign_t;
 
 enum { AL_BASELINE, AL_PREVIOUS };
 
@@ -39,11 +34,9 @@ typedef struct {
     char qc[256];
     int nm;
     pmetric_t *m;
-    /* the photo aligned to its view's baseline and to the previous session
-     * (tracking): 1 aligned, -1 could not be aligned, 0 not recorded */
-    int aligned[2];
-    int na[2];
-    palign_t *al[2];
+    /* the photo aligned to its view's baseline and to the previous session,
+     * as batch recorded it (tracking); NULL when not read */
+    sk_stored_comparison_t *al[2];
 } pcell_t;
 
 typedef struct {
@@ -117,70 +110,29 @@ static sqlite3 *store_open_ro(const sk_server_t *srv)
     return db;
 }
 
-/* The aligned comparisons batch recorded for each scored photo (none in a
- * store that batch has not tracked yet, or one made before schema 3). */
+/* The comparisons batch recorded for each scored photo (none in a store
+ * that batch has not tracked since schema 3). */
 static void load_aligned(sqlite3 *db, pdata_t *d)
 {
-    sqlite3_stmt *cq = NULL, *mq = NULL;
-    if (sqlite3_prepare_v2(db, "SELECT kind, status FROM comparisons WHERE photo_id = ?", -1, &cq,
-                           NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(db,
-                           "SELECT kind, name, before, after, beyond_noise FROM "
-                           "comparison_metrics WHERE photo_id = ?",
-                           -1, &mq, NULL) != SQLITE_OK) {
-        sqlite3_finalize(cq);
-        return;
-    }
     for (int s = 0; s < d->ns; s++)
         for (int v = 0; v < d->nv; v++) {
             pcell_t *c = &d->cell[s][v];
             if (!c->in_store || strcmp(c->status, "scored") != 0)
                 continue;
-            sqlite3_reset(cq);
-            sqlite3_bind_int64(cq, 1, c->photo_id);
-            while (sqlite3_step(cq) == SQLITE_ROW) {
-                const char *kind = (const char *)sqlite3_column_text(cq, 0);
-                const char *st = (const char *)sqlite3_column_text(cq, 1);
-                int k = kind && strcmp(kind, "previous") == 0 ? AL_PREVIOUS : AL_BASELINE;
-                c->aligned[k] = st && strcmp(st, "aligned") == 0 ? 1 : -1;
-            }
-            if (c->aligned[0] != 1 && c->aligned[1] != 1)
-                continue;
-            for (int k = 0; k < 2; k++)
-                c->al[k] = calloc(MAX_METRICS, sizeof *c->al[k]);
-            if (!c->al[0] || !c->al[1])
-                continue;
-            sqlite3_reset(mq);
-            sqlite3_bind_int64(mq, 1, c->photo_id);
-            while (sqlite3_step(mq) == SQLITE_ROW) {
-                const char *kind = (const char *)sqlite3_column_text(mq, 0);
-                const char *name = (const char *)sqlite3_column_text(mq, 1);
-                int k = kind && strcmp(kind, "previous") == 0 ? AL_PREVIOUS : AL_BASELINE;
-                if (!name || c->na[k] >= MAX_METRICS)
-                    continue;
-                palign_t *a = &c->al[k][c->na[k]++];
-                snprintf(a->name, sizeof a->name, "%s", name);
-                a->before =
-                    sqlite3_column_type(mq, 2) == SQLITE_NULL ? NAN : sqlite3_column_double(mq, 2);
-                a->after =
-                    sqlite3_column_type(mq, 3) == SQLITE_NULL ? NAN : sqlite3_column_double(mq, 3);
-                a->beyond =
-                    sqlite3_column_type(mq, 4) == SQLITE_NULL ? -1 : sqlite3_column_int(mq, 4);
+            for (int k = 0; k < 2; k++) {
+                c->al[k] = malloc(sizeof *c->al[k]);
+                if (c->al[k])
+                    sk_store_read_comparison(db, c->photo_id,
+                                             k == AL_PREVIOUS ? SK_CMP_PREVIOUS : SK_CMP_BASELINE,
+                                             c->al[k]);
             }
         }
-    sqlite3_finalize(cq);
-    sqlite3_finalize(mq);
 }
 
 /* The aligned figures of metric `name` of a photo (kind AL_*), or NULL. */
 static const palign_t *cell_aligned(const pcell_t *c, int kind, const char *name)
 {
-    if (c->aligned[kind] != 1)
-        return NULL;
-    for (int i = 0; i < c->na[kind]; i++)
-        if (strcmp(c->al[kind][i].name, name) == 0)
-            return &c->al[kind][i];
-    return NULL;
+    return sk_stored_comparison_find(c->al[kind], name);
 }
 
 /* The patient's photos on disk (refs, n) merged with what the store holds. */
@@ -699,7 +651,7 @@ static void metric_table(sk_sb_t *b, const pdata_t *d, int v, const sk_noise_t *
                      "(and to the previous session's photo) and both photos of each pair were "
                      "measured on the skin they share, so values and changes follow the skin, not "
                      "the framing.</p>");
-    else if (latest->aligned[AL_BASELINE] < 0)
+    else if (latest->al[AL_BASELINE] && latest->al[AL_BASELINE]->found < 0)
         sk_sb_put(b, "<p class=\"hint\">The latest photo could not be aligned to the baseline: "
                      "values and changes are each photo's own scores, which also follow the "
                      "framing.</p>");

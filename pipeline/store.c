@@ -541,14 +541,14 @@ int sk_store_read_comparison(sqlite3 *db, int64_t photo_id, int kind, sk_stored_
     sqlite3_stmt *q = NULL;
     /* a store batch has not tracked since schema 3 has no such table: none */
     if (sqlite3_prepare_v2(db,
-                           "SELECT ref_photo_id, inputs, common_fraction, colour_norm FROM "
-                           "comparisons WHERE photo_id = ? AND kind = ? AND status = 'aligned'",
+                           "SELECT ref_photo_id, inputs, common_fraction, colour_norm, "
+                           "status = 'aligned' FROM comparisons WHERE photo_id = ? AND kind = ?",
                            -1, &q, NULL) != SQLITE_OK)
         return SK_OK;
     sqlite3_bind_int64(q, 1, photo_id);
     sqlite3_bind_text(q, 2, cmp_kind_name(kind), -1, SQLITE_STATIC);
     if (sqlite3_step(q) == SQLITE_ROW) {
-        out->found = 1;
+        out->found = sqlite3_column_int(q, 4) ? 1 : -1;
         out->ref_photo_id = sqlite3_column_int64(q, 0);
         const unsigned char *t = sqlite3_column_text(q, 1);
         snprintf(out->inputs, sizeof out->inputs, "%s", t ? (const char *)t : "");
@@ -561,7 +561,7 @@ int sk_store_read_comparison(sqlite3 *db, int64_t photo_id, int kind, sk_stored_
                                                            : SK_NORM_NONE;
     }
     sqlite3_finalize(q);
-    if (!out->found)
+    if (out->found != 1)
         return SK_OK;
     if (sqlite3_prepare_v2(db,
                            "SELECT name, before, after, noise_limit, beyond_noise, unreliable "
@@ -594,6 +594,15 @@ int sk_store_read_comparison(sqlite3 *db, int64_t photo_id, int kind, sk_stored_
     }
     sqlite3_finalize(q);
     return SK_OK;
+}
+
+const sk_stored_comparison_metric_t *sk_stored_comparison_find(const sk_stored_comparison_t *c,
+                                                               const char *name)
+{
+    for (int i = 0; c && c->found == 1 && i < c->n; i++)
+        if (strcmp(c->m[i].name, name) == 0)
+            return &c->m[i];
+    return NULL;
 }
 
 int sk_store_comparison_current(sk_store_t *st, int64_t photo_id, int kind, int64_t ref_photo_id,
