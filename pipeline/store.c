@@ -627,21 +627,26 @@ int sk_store_comparison_current(sk_store_t *st, int64_t photo_id, int kind, int6
     return SK_OK;
 }
 
+/* Drop the comparison (one kind) of a photo; its metrics go with it. */
+static int delete_comparison(sk_store_t *st, int64_t photo_id, int kind)
+{
+    sqlite3_stmt *q = NULL;
+    if (sqlite3_prepare_v2(st->db, "DELETE FROM comparisons WHERE photo_id = ? AND kind = ?", -1,
+                           &q, NULL) != SQLITE_OK)
+        return db_error(st, "dropping a comparison");
+    sqlite3_bind_int64(q, 1, photo_id);
+    sqlite3_bind_text(q, 2, cmp_kind_name(kind), -1, SQLITE_STATIC);
+    return step_done(st, q, "dropping a comparison");
+}
+
 int sk_store_forget_comparisons(sk_store_t *st, int64_t photo_id, int kinds)
 {
-    for (int k = SK_CMP_BASELINE; k <= SK_CMP_PREVIOUS; k <<= 1) {
-        if (!(kinds & k))
-            continue;
-        sqlite3_stmt *q = NULL;
-        if (sqlite3_prepare_v2(st->db, "DELETE FROM comparisons WHERE photo_id = ? AND kind = ?",
-                               -1, &q, NULL) != SQLITE_OK)
-            return db_error(st, "dropping a comparison");
-        sqlite3_bind_int64(q, 1, photo_id);
-        sqlite3_bind_text(q, 2, cmp_kind_name(k), -1, SQLITE_STATIC);
-        int rc = step_done(st, q, "dropping a comparison");
-        if (rc < 0)
-            return rc;
-    }
+    for (int k = SK_CMP_BASELINE; k <= SK_CMP_PREVIOUS; k <<= 1)
+        if (kinds & k) {
+            int rc = delete_comparison(st, photo_id, k);
+            if (rc < 0)
+                return rc;
+        }
     return SK_OK;
 }
 
@@ -677,14 +682,7 @@ int sk_store_record_comparison(sk_store_t *st, const sk_comparison_record_t *r)
         if (!(r->kinds & k))
             continue;
         /* the earlier comparison of this kind, and its metrics (cascade) */
-        if (sqlite3_prepare_v2(st->db, "DELETE FROM comparisons WHERE photo_id = ? AND kind = ?",
-                               -1, &q, NULL) != SQLITE_OK) {
-            rc = db_error(st, "replacing a comparison");
-            break;
-        }
-        sqlite3_bind_int64(q, 1, r->photo_id);
-        sqlite3_bind_text(q, 2, cmp_kind_name(k), -1, SQLITE_STATIC);
-        if ((rc = step_done(st, q, "replacing a comparison")) < 0)
+        if ((rc = delete_comparison(st, r->photo_id, k)) < 0)
             break;
         if (sqlite3_prepare_v2(st->db,
                                "INSERT INTO comparisons (photo_id, kind, ref_photo_id, "
