@@ -50,18 +50,6 @@ typedef struct {
     sk_analysis_t analysis;
 } job_t;
 
-typedef struct {
-    job_t **todo;
-    size_t n_todo;
-    atomic_size_t next;
-    /* finished job indices, handed from workers to the writer */
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    size_t *done;
-    size_t n_done;
-    int workers_left;
-} queue_t;
-
 static volatile sig_atomic_t interrupted;
 
 static void on_signal(int sig)
@@ -108,55 +96,142 @@ static double now_s(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-typedef struct {
-    queue_t *q;
-    const sk_batch_opts_t *opts;
-} worker_arg;
+/* A pool of worker threads over n jobs. Each worker makes its own state (an
+ * analyser or a comparer, reused from job to job), takes the next job
+ * index, runs it and hands the index to the main thread, the only writer. */
+typedef struct pool pool_t;
+struct pool {
+    size_t n;
+    atomic_size_t next;
+    /* finished job indices, handed from workers to the writer */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    size_t *done;
+    size_t n_done;
+    int workers_left;
+    /* a worker's state: made (status returned), used for each job (with its
+     * status and error when it could not be made), freed */
+    int (*state_new)(void **state);
+    void (*run)(const pool_t *p, void *state, int state_rc, const char *state_err, size_t i);
+    void (*state_free)(void *state);
+    void *ctx; /* the jobs and their options */
+    pthread_t *threads;
+    int started, sync;
+};
 
-static void *worker(void *p)
+static void *pool_worker(void *arg)
 {
-    worker_arg *wa = p;
-    queue_t *q = wa->q;
-    sk_analyzer_t *an = NULL;
-    int an_rc = sk_analyzer_new(&an);
-    char an_err[512];
-    snprintf(an_err, sizeof an_err, "%s", sk_error_message());
+    pool_t *p = arg;
+    void *state = NULL;
+    int state_rc = p->state_new(&state);
+    char state_err[512];
+    snprintf(state_err, sizeof state_err, "%s", sk_error_message());
     for (;;) {
         if (interrupted)
             break;
-        size_t i = atomic_fetch_add(&q->next, 1);
-        if (i >= q->n_todo)
+        size_t i = atomic_fetch_add(&p->next, 1);
+        if (i >= p->n)
             break;
-        job_t *j = q->todo[i];
-        double t0 = now_s();
-        if (j->rc < 0) {
-            /* failed in planning (its patient.json); the reason is set */
-        } else if (an_rc < 0) {
-            j->rc = an_rc;
-            snprintf(j->error, sizeof j->error, "%s", an_err);
-        } else {
-            sk_analyze_opts_t ao;
-            sk_analyze_opts_default(&ao);
-            ao.load.max_megapixels = wa->opts->max_megapixels;
-            ao.mm_per_px = j->mm_per_px;
-            ao.mask_path = j->ref->mask_path[0] ? j->ref->mask_path : NULL;
-            sk_error_clear();
-            j->rc = sk_analyze_photo(an, j->ref->path, &ao, &j->analysis);
-            if (j->rc < 0)
-                snprintf(j->error, sizeof j->error, "%s", sk_error_message());
-        }
-        j->seconds = now_s() - t0;
-        pthread_mutex_lock(&q->mu);
-        q->done[q->n_done++] = i;
-        pthread_cond_signal(&q->cv);
-        pthread_mutex_unlock(&q->mu);
+        p->run(p, state, state_rc, state_err, i);
+        pthread_mutex_lock(&p->mu);
+        p->done[p->n_done++] = i;
+        pthread_cond_signal(&p->cv);
+        pthread_mutex_unlock(&p->mu);
     }
-    sk_analyzer_free(an);
-    pthread_mutex_lock(&q->mu);
-    q->workers_left--;
-    pthread_cond_signal(&q->cv);
-    pthread_mutex_unlock(&q->mu);
+    p->state_free(state);
+    pthread_mutex_lock(&p->mu);
+    p->workers_left--;
+    pthread_cond_signal(&p->cv);
+    pthread_mutex_unlock(&p->mu);
     return NULL;
+}
+
+/* Start `jobs` workers (p->done sized for p->n); fails when none started. */
+static int pool_start(pool_t *p, int jobs)
+{
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->cv, NULL);
+    p->sync = 1;
+    p->workers_left = jobs;
+    p->threads = calloc((size_t)jobs, sizeof *p->threads);
+    for (; p->threads && p->started < jobs; p->started++)
+        if (pthread_create(&p->threads[p->started], NULL, pool_worker, p) != 0)
+            break;
+    /* Workers that could not be started will never check out; the ones that
+     * did may already have finished, so adjust the count, never overwrite it. */
+    pthread_mutex_lock(&p->mu);
+    p->workers_left -= jobs - p->started;
+    pthread_mutex_unlock(&p->mu);
+    return p->started ? SK_OK : sk_error_set(SK_ERR_INTERNAL, "batch: cannot start worker threads");
+}
+
+/* Wait until jobs past the first `written` have finished or every worker
+ * has left; returns how many have finished, *left the workers still at it
+ * (when 0, no more will finish). */
+static size_t pool_wait(pool_t *p, size_t written, int *left)
+{
+    pthread_mutex_lock(&p->mu);
+    while (written == p->n_done && p->workers_left > 0)
+        pthread_cond_wait(&p->cv, &p->mu);
+    size_t upto = p->n_done;
+    *left = p->workers_left;
+    pthread_mutex_unlock(&p->mu);
+    return upto;
+}
+
+/* Join the workers and release the pool (safe on a pool never started). */
+static void pool_end(pool_t *p)
+{
+    for (int t = 0; t < p->started; t++)
+        pthread_join(p->threads[t], NULL);
+    p->started = 0;
+    if (p->sync) {
+        pthread_mutex_destroy(&p->mu);
+        pthread_cond_destroy(&p->cv);
+        p->sync = 0;
+    }
+    free(p->threads);
+    p->threads = NULL;
+}
+
+/* Scoring: the jobs to run and the batch's options. */
+typedef struct {
+    job_t **todo;
+    const sk_batch_opts_t *opts;
+} score_ctx;
+
+static int analyzer_new(void **state)
+{
+    return sk_analyzer_new((sk_analyzer_t **)state);
+}
+
+static void analyzer_free(void *state)
+{
+    sk_analyzer_free(state);
+}
+
+static void score_one(const pool_t *p, void *an, int an_rc, const char *an_err, size_t i)
+{
+    const score_ctx *sc = p->ctx;
+    job_t *j = sc->todo[i];
+    double t0 = now_s();
+    if (j->rc < 0) {
+        /* failed in planning (its patient.json); the reason is set */
+    } else if (an_rc < 0) {
+        j->rc = an_rc;
+        snprintf(j->error, sizeof j->error, "%s", an_err);
+    } else {
+        sk_analyze_opts_t ao;
+        sk_analyze_opts_default(&ao);
+        ao.load.max_megapixels = sc->opts->max_megapixels;
+        ao.mm_per_px = j->mm_per_px;
+        ao.mask_path = j->ref->mask_path[0] ? j->ref->mask_path : NULL;
+        sk_error_clear();
+        j->rc = sk_analyze_photo(an, j->ref->path, &ao, &j->analysis);
+        if (j->rc < 0)
+            snprintf(j->error, sizeof j->error, "%s", sk_error_message());
+    }
+    j->seconds = now_s() - t0;
 }
 
 /* ---------------------------------------------------------------- progress */
@@ -228,64 +303,48 @@ typedef struct {
     sk_compare_result_t *result;
 } cjob_t;
 
+/* Tracking: the pairs to align, the batch's options, the noise figures. */
 typedef struct {
     cjob_t *jobs;
     size_t n;
-    atomic_size_t next;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    size_t *done;
-    size_t n_done;
-    int workers_left;
     const sk_batch_opts_t *opts;
     const sk_noise_t *noise;
-} cqueue_t;
+} track_ctx;
 
-static void *align_worker(void *p)
+static int comparer_new(void **state)
 {
-    cqueue_t *q = p;
-    sk_comparer_t *cmp = NULL;
-    int cmp_rc = sk_comparer_new(&cmp);
-    char cmp_err[512];
-    snprintf(cmp_err, sizeof cmp_err, "%s", sk_error_message());
-    for (;;) {
-        if (interrupted)
-            break;
-        size_t i = atomic_fetch_add(&q->next, 1);
-        if (i >= q->n)
-            break;
-        cjob_t *j = &q->jobs[i];
-        double t0 = now_s();
-        j->result = calloc(1, sizeof *j->result);
-        if (cmp_rc < 0 || !j->result) {
-            j->rc = cmp_rc < 0 ? cmp_rc : SK_ERR_NOMEM;
-            snprintf(j->error, sizeof j->error, "%s", cmp_rc < 0 ? cmp_err : "out of memory");
-        } else {
-            sk_compare_opts_t o;
-            sk_compare_opts_default(&o);
-            o.load.max_megapixels = q->opts->max_megapixels;
-            o.mm_per_px = j->mm_per_px;
-            o.mask_before = j->base->mask_path[0] ? j->base->mask_path : NULL;
-            o.mask_after = j->ref->mask_path[0] ? j->ref->mask_path : NULL;
-            o.card_before = o.card_after = j->has_card ? &j->card : NULL;
-            o.noise = q->noise;
-            sk_error_clear();
-            j->rc = sk_compare_photos(cmp, j->base->path, j->ref->path, &o, j->result);
-            if (j->rc < 0)
-                snprintf(j->error, sizeof j->error, "%s", sk_error_message());
-        }
-        j->seconds = now_s() - t0;
-        pthread_mutex_lock(&q->mu);
-        q->done[q->n_done++] = i;
-        pthread_cond_signal(&q->cv);
-        pthread_mutex_unlock(&q->mu);
+    return sk_comparer_new((sk_comparer_t **)state);
+}
+
+static void comparer_free(void *state)
+{
+    sk_comparer_free(state);
+}
+
+static void align_one(const pool_t *p, void *cmp, int cmp_rc, const char *cmp_err, size_t i)
+{
+    const track_ctx *tc = p->ctx;
+    cjob_t *j = &tc->jobs[i];
+    double t0 = now_s();
+    j->result = calloc(1, sizeof *j->result);
+    if (cmp_rc < 0 || !j->result) {
+        j->rc = cmp_rc < 0 ? cmp_rc : SK_ERR_NOMEM;
+        snprintf(j->error, sizeof j->error, "%s", cmp_rc < 0 ? cmp_err : "out of memory");
+    } else {
+        sk_compare_opts_t o;
+        sk_compare_opts_default(&o);
+        o.load.max_megapixels = tc->opts->max_megapixels;
+        o.mm_per_px = j->mm_per_px;
+        o.mask_before = j->base->mask_path[0] ? j->base->mask_path : NULL;
+        o.mask_after = j->ref->mask_path[0] ? j->ref->mask_path : NULL;
+        o.card_before = o.card_after = j->has_card ? &j->card : NULL;
+        o.noise = tc->noise;
+        sk_error_clear();
+        j->rc = sk_compare_photos(cmp, j->base->path, j->ref->path, &o, j->result);
+        if (j->rc < 0)
+            snprintf(j->error, sizeof j->error, "%s", sk_error_message());
     }
-    sk_comparer_free(cmp);
-    pthread_mutex_lock(&q->mu);
-    q->workers_left--;
-    pthread_cond_signal(&q->cv);
-    pthread_mutex_unlock(&q->mu);
-    return NULL;
+    j->seconds = now_s() - t0;
 }
 
 /* refs in the order of the tracks: patient, view, date, session folder */
@@ -306,7 +365,7 @@ static int track_order(const void *a, const void *b)
 }
 
 /* Plan a pair unless the store already holds it for every kind asked. */
-static int plan_pair(sk_store_t *store, cqueue_t *q, const sk_photo_ref_t *base, int64_t base_id,
+static int plan_pair(sk_store_t *store, track_ctx *q, const sk_photo_ref_t *base, int64_t base_id,
                      const sk_photo_ref_t *ref, int64_t id, int kinds, const char *inputs,
                      double mm, const sk_rect_t *card, const char *relpath, sk_batch_summary_t *sum)
 {
@@ -344,21 +403,20 @@ static int track(const sk_batch_opts_t *opts, sk_store_t *store, const sk_photo_
     int rc = SK_OK;
     size_t *order = calloc(n_refs ? n_refs : 1, sizeof *order);
     int64_t *ids = calloc(n_refs ? n_refs : 1, sizeof *ids);
-    cqueue_t q;
-    memset(&q, 0, sizeof q);
-    q.jobs = calloc(2 * n_refs + 1, sizeof *q.jobs);
-    q.done = calloc(2 * n_refs + 1, sizeof *q.done);
+    track_ctx q = {.jobs = calloc(2 * n_refs + 1, sizeof *q.jobs), .opts = opts};
+    pool_t pool = {.done = calloc(2 * n_refs + 1, sizeof *pool.done),
+                   .state_new = comparer_new,
+                   .run = align_one,
+                   .state_free = comparer_free,
+                   .ctx = &q};
     sk_noise_t *noise = calloc(1, sizeof *noise);
     sk_patient_t *patient = calloc(1, sizeof *patient);
-    pthread_t *threads = NULL;
-    int started = 0, sync = 0;
-    if (!order || !ids || !q.jobs || !q.done || !noise || !patient) {
+    if (!order || !ids || !q.jobs || !pool.done || !noise || !patient) {
         rc = sk_error_set(SK_ERR_NOMEM, "batch: out of memory for tracking");
         goto out;
     }
     if ((rc = sk_noise_load(NULL, noise)) < 0)
         goto out;
-    q.opts = opts;
     q.noise = noise;
     for (size_t i = 0; i < n_refs; i++) {
         order[i] = i;
@@ -424,32 +482,16 @@ static int track(const sk_batch_opts_t *opts, sk_store_t *store, const sk_photo_
                      .out = stdout};
     if ((size_t)jobs > q.n)
         jobs = (int)q.n;
-    pthread_mutex_init(&q.mu, NULL);
-    pthread_cond_init(&q.cv, NULL);
-    sync = 1;
-    q.workers_left = jobs;
-    threads = calloc((size_t)jobs, sizeof *threads);
-    for (; threads && started < jobs; started++)
-        if (pthread_create(&threads[started], NULL, align_worker, &q) != 0)
-            break;
-    pthread_mutex_lock(&q.mu);
-    q.workers_left -= jobs - started;
-    pthread_mutex_unlock(&q.mu);
-    if (started == 0) {
-        rc = sk_error_set(SK_ERR_INTERNAL, "batch: cannot start worker threads");
+    pool.n = q.n;
+    if ((rc = pool_start(&pool, jobs)) < 0)
         goto out;
-    }
     size_t written = 0;
     int store_rc = SK_OK;
     for (;;) {
-        pthread_mutex_lock(&q.mu);
-        while (written == q.n_done && q.workers_left > 0)
-            pthread_cond_wait(&q.cv, &q.mu);
-        size_t upto = q.n_done;
-        int left = q.workers_left;
-        pthread_mutex_unlock(&q.mu);
+        int left;
+        size_t upto = pool_wait(&pool, written, &left);
         for (; written < upto; written++) {
-            cjob_t *j = &q.jobs[q.done[written]];
+            cjob_t *j = &q.jobs[pool.done[written]];
             sk_comparison_record_t rec = {
                 .photo_id = j->id,
                 .ref_photo_id = j->base_id,
@@ -486,30 +528,22 @@ static int track(const sk_batch_opts_t *opts, sk_store_t *store, const sk_photo_
             free(j->result);
             j->result = NULL;
         }
-        if (left == 0 && written == q.n_done)
-            break;
+        if (left == 0)
+            break; /* every finished pair is written */
     }
-    for (int t = 0; t < started; t++)
-        pthread_join(threads[t], NULL);
-    started = 0;
+    pool_end(&pool);
     if (pr.tty)
         fputc('\n', stderr);
     sum->align_seconds = now_s() - pr.start;
     if (store_rc < 0)
         rc = store_rc;
 out:
-    for (int t = 0; t < started; t++)
-        pthread_join(threads[t], NULL);
-    if (sync) {
-        pthread_mutex_destroy(&q.mu);
-        pthread_cond_destroy(&q.cv);
-    }
+    pool_end(&pool);
     if (q.jobs)
         for (size_t i = 0; i < q.n; i++)
             free(q.jobs[i].result);
-    free(threads);
     free(q.jobs);
-    free(q.done);
+    free(pool.done);
     free(noise);
     free(patient);
     free(order);
@@ -579,10 +613,10 @@ int sk_batch_run(const sk_batch_opts_t *opts, sk_batch_summary_t *sum)
     sk_photo_ref_t *refs = NULL;
     size_t n_refs = 0;
     job_t *all = NULL;
-    queue_t q;
-    memset(&q, 0, sizeof q);
-    pthread_t *threads = NULL;
-    worker_arg wa = {&q, opts};
+    score_ctx sc = {.opts = opts};
+    pool_t pool = {
+        .state_new = analyzer_new, .run = score_one, .state_free = analyzer_free, .ctx = &sc};
+    size_t n_todo = 0;
     int64_t run_id = 0;
     struct sigaction old_int, old_term;
     int handlers = 0;
@@ -600,9 +634,9 @@ int sk_batch_run(const sk_batch_opts_t *opts, sk_batch_summary_t *sum)
     if ((rc = sk_library_scan(opts->clinic, opts->patient, &refs, &n_refs, scan_warn, sum)) < 0)
         goto out;
     all = calloc(n_refs ? n_refs : 1, sizeof *all);
-    q.todo = calloc(n_refs ? n_refs : 1, sizeof *q.todo);
-    q.done = calloc(n_refs ? n_refs : 1, sizeof *q.done);
-    if (!all || !q.todo || !q.done) {
+    sc.todo = calloc(n_refs ? n_refs : 1, sizeof *sc.todo);
+    pool.done = calloc(n_refs ? n_refs : 1, sizeof *pool.done);
+    if (!all || !sc.todo || !pool.done) {
         rc = sk_error_set(SK_ERR_NOMEM, "batch: out of memory for %zu photos", n_refs);
         goto out;
     }
@@ -680,7 +714,7 @@ int sk_batch_run(const sk_batch_opts_t *opts, sk_batch_summary_t *sum)
         j->kind = JOB_TODO;
         if (patient->has_file < 0)
             j->rc = SK_ERR_FORMAT; /* reported as failed without analysing */
-        q.todo[q.n_todo++] = j;
+        sc.todo[n_todo++] = j;
     }
     free(patient);
     patient = NULL;
@@ -705,41 +739,23 @@ int sk_batch_run(const sk_batch_opts_t *opts, sk_batch_summary_t *sum)
     handlers = 1;
 
     progress_t pr = {.tty = opts->progress >= 0 ? opts->progress : isatty(2),
-                     .total = q.n_todo,
+                     .total = n_todo,
                      .start = now_s(),
                      .out = stdout};
     const int jobs_all = jobs;
-    if ((size_t)jobs > q.n_todo)
-        jobs = q.n_todo ? (int)q.n_todo : 1;
-    pthread_mutex_init(&q.mu, NULL);
-    pthread_cond_init(&q.cv, NULL);
-    q.workers_left = jobs;
-    threads = calloc((size_t)jobs, sizeof *threads);
-    int started = 0;
-    for (; threads && started < jobs; started++)
-        if (pthread_create(&threads[started], NULL, worker, &wa) != 0)
-            break;
-    /* Workers that could not be started will never check out; the ones that
-     * did may already have finished, so adjust the count, never overwrite it. */
-    pthread_mutex_lock(&q.mu);
-    q.workers_left -= jobs - started;
-    pthread_mutex_unlock(&q.mu);
-    if (started == 0) {
-        rc = sk_error_set(SK_ERR_INTERNAL, "batch: cannot start worker threads");
+    if ((size_t)jobs > n_todo)
+        jobs = n_todo ? (int)n_todo : 1;
+    pool.n = n_todo;
+    if ((rc = pool_start(&pool, jobs)) < 0)
         goto out;
-    }
 
     size_t written = 0;
     int store_rc = SK_OK;
     for (;;) {
-        pthread_mutex_lock(&q.mu);
-        while (written == q.n_done && q.workers_left > 0)
-            pthread_cond_wait(&q.cv, &q.mu);
-        size_t upto = q.n_done;
-        int left = q.workers_left;
-        pthread_mutex_unlock(&q.mu);
+        int left;
+        size_t upto = pool_wait(&pool, written, &left);
         for (; written < upto; written++) {
-            job_t *j = q.todo[q.done[written]];
+            job_t *j = sc.todo[pool.done[written]];
             sk_photo_record_t rec = {
                 .ref = j->ref,
                 .relpath = j->relpath,
@@ -763,16 +779,15 @@ int sk_batch_run(const sk_batch_opts_t *opts, sk_batch_summary_t *sum)
             }
             progress_draw(&pr, j);
         }
-        if (left == 0 && written == q.n_done)
-            break;
+        if (left == 0)
+            break; /* every finished photo is written */
     }
-    for (int t = 0; t < started; t++)
-        pthread_join(threads[t], NULL);
+    pool_end(&pool);
     if (pr.tty && pr.total)
         fputc('\n', stderr);
     sum->seconds = now_s() - pr.start;
     sum->interrupted = interrupted && store_rc == SK_OK;
-    sum->left = q.n_todo - written;
+    sum->left = n_todo - written;
     if (store_rc < 0) {
         rc = store_rc;
         sk_store_end_run(store, run_id, "failed", sum->scored, sum->skipped, sum->failed);
@@ -801,14 +816,10 @@ out:
         sigaction(SIGINT, &old_int, NULL);
         sigaction(SIGTERM, &old_term, NULL);
     }
-    if (threads) {
-        pthread_mutex_destroy(&q.mu);
-        pthread_cond_destroy(&q.cv);
-    }
+    pool_end(&pool);
     free(patient);
-    free(threads);
-    free(q.todo);
-    free(q.done);
+    free(sc.todo);
+    free(pool.done);
     free(all);
     free(refs);
     sk_store_close(store);
