@@ -202,7 +202,10 @@ typedef struct {
 
 static int analyzer_new(void **state)
 {
-    return sk_analyzer_new((sk_analyzer_t **)state);
+    sk_analyzer_t *an = NULL;
+    int rc = sk_analyzer_new(&an);
+    *state = an;
+    return rc;
 }
 
 static void analyzer_free(void *state)
@@ -313,7 +316,10 @@ typedef struct {
 
 static int comparer_new(void **state)
 {
-    return sk_comparer_new((sk_comparer_t **)state);
+    sk_comparer_t *cmp = NULL;
+    int rc = sk_comparer_new(&cmp);
+    *state = cmp;
+    return rc;
 }
 
 static void comparer_free(void *state)

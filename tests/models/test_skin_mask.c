@@ -126,57 +126,7 @@ Test(skin_mask, skin_next_to_background_and_region)
     sk_image_free(img);
 }
 
-/* The mask itself on a phantom with a dark feature: a planted black disc
- * of 3 mm (a mole-sized hole) and a brown-black 8 mm patch of hair stay out,
- * pores and spots stay in. */
-Test(skin_mask, very_dark_features_are_excluded)
-{
-    sk_phantom_params p;
-    sk_phantom_params_default(&p);
-    p.seed = 9;
-    sk_image_t *img = NULL;
-    cr_assert_eq(sk_phantom_render(&p, &img, NULL), SK_OK);
-    const int w = img->width, h = img->height;
-    const double mpp = p.mm_per_px;
-    /* a "nostril": very dark disc, radius 4 mm, at (10 mm, 10 mm) */
-    for (int y = 0; y < h; y++)
-        for (int x = 0; x < w; x++) {
-            double dx = x * mpp - 10, dy = y * mpp - 10;
-            if (dx * dx + dy * dy < 16)
-                for (int c = 0; c < 3; c++)
-                    sk_image_plane(img, c)[(size_t)y * img->stride + x] = 0.06f + 0.01f * c;
-        }
-    sk_models_ws_t *ws = NULL;
-    cr_assert_eq(sk_models_ws_new(&ws), SK_OK);
-    sk_models_input_t in = {.srgb = img, .mm_per_px = mpp, .physical = 1, .params = &params};
-    sk_metric_set_t *m = calloc(1, sizeof *m);
-    double sf;
-    cr_assert_eq(sk_models_measure(ws, &in, m, NULL, &sf), SK_OK);
-    const uint8_t *skin = sk_models_ws_bytes(ws, "ctx.skin", (size_t)w * h);
-    double in_disc = 0, n_disc = 0;
-    for (int y = 0; y < h; y++)
-        for (int x = 0; x < w; x++) {
-            double dx = x * mpp - 10, dy = y * mpp - 10;
-            if (dx * dx + dy * dy < 16)
-                in_disc += skin[(size_t)y * w + x], n_disc++;
-        }
-    double disc = M_PI * 16 / (p.width_mm * p.height_mm);
-    fprintf(stderr, "dark disc: %.4f of it is skin; skin %.4f of the photo (disc %.4f)\n",
-            in_disc / n_disc, sf, disc);
-    cr_assert_lt(in_disc / n_disc, 0.01);
-    /* everything else stays skin, minus the 1 mm margin around the disc */
-    double margin = M_PI * (25 - 16) / (p.width_mm * p.height_mm);
-    cr_assert_geq(sf, 0.95 * (1 - disc - margin), "%g", sf);
-    free(m);
-    sk_models_ws_free(ws);
-    sk_image_free(img);
-}
-
-/* Holes are filled back by what they hold, not only by their size: an
- * "eye" (a grey sclera round a dark iris, 2.5 mm radius, under the 25 mm²
- * hole limit) and a "nostril" (a near-black reddish cavity of 2 mm radius)
- * stay out; a dark brown "mole" of 2 mm radius (L* about 30), with the
- * skin's chroma and not a cavity's darkness, is filled back. */
+/* Paint a disc of radius r mm at (cx, cy) mm in one sRGB colour. */
 static void paint_disc(sk_image_t *img, double mpp, double cx, double cy, double r,
                        const float rgb[3])
 {
@@ -189,6 +139,7 @@ static void paint_disc(sk_image_t *img, double mpp, double cx, double cy, double
         }
 }
 
+/* The share of a disc of radius r mm at (cx, cy) mm that is skin. */
 static double disc_skin(const uint8_t *skin, int w, int h, double mpp, double cx, double cy,
                         double r)
 {
@@ -202,13 +153,64 @@ static double disc_skin(const uint8_t *skin, int w, int h, double mpp, double cx
     return on / n;
 }
 
+/* The skin mask of an image through sk_models_measure: *ws holds it (free
+ * with sk_models_ws_free), *sf gets the skin fraction. */
+static const uint8_t *measure_skin(const sk_image_t *img, double mpp, sk_models_ws_t **ws,
+                                   double *sf)
+{
+    cr_assert_eq(sk_models_ws_new(ws), SK_OK);
+    sk_models_input_t in = {.srgb = img, .mm_per_px = mpp, .physical = 1, .params = &params};
+    sk_metric_set_t *m = calloc(1, sizeof *m);
+    cr_assert_eq(sk_models_measure(*ws, &in, m, NULL, sf), SK_OK, "%s", sk_error_message());
+    free(m);
+    return sk_models_ws_bytes(*ws, "ctx.skin", (size_t)img->width * img->height);
+}
+
+/* The default phantom of seed 9 (all skin), its parameters in *p. */
+static sk_image_t *phantom_seed9(sk_phantom_params *p)
+{
+    sk_phantom_params_default(p);
+    p->seed = 9;
+    sk_image_t *img = NULL;
+    cr_assert_eq(sk_phantom_render(p, &img, NULL), SK_OK);
+    return img;
+}
+
+/* The mask itself on a phantom with a dark feature: a planted black disc
+ * of 3 mm (a mole-sized hole) and a brown-black 8 mm patch of hair stay out,
+ * pores and spots stay in. */
+Test(skin_mask, very_dark_features_are_excluded)
+{
+    sk_phantom_params p;
+    sk_image_t *img = phantom_seed9(&p);
+    const double mpp = p.mm_per_px;
+    /* a "nostril": very dark disc, radius 4 mm, at (10 mm, 10 mm) */
+    const float black[3] = {0.06f, 0.07f, 0.08f};
+    paint_disc(img, mpp, 10, 10, 4.0, black);
+    sk_models_ws_t *ws = NULL;
+    double sf;
+    const uint8_t *skin = measure_skin(img, mpp, &ws, &sf);
+    const double in_disc = disc_skin(skin, img->width, img->height, mpp, 10, 10, 4.0);
+    double disc = M_PI * 16 / (p.width_mm * p.height_mm);
+    fprintf(stderr, "dark disc: %.4f of it is skin; skin %.4f of the photo (disc %.4f)\n", in_disc,
+            sf, disc);
+    cr_assert_lt(in_disc, 0.01);
+    /* everything else stays skin, minus the 1 mm margin around the disc */
+    double margin = M_PI * (25 - 16) / (p.width_mm * p.height_mm);
+    cr_assert_geq(sf, 0.95 * (1 - disc - margin), "%g", sf);
+    sk_models_ws_free(ws);
+    sk_image_free(img);
+}
+
+/* Holes are filled back by what they hold, not only by their size: an
+ * "eye" (a grey sclera round a dark iris, 2.5 mm radius, under the 25 mm²
+ * hole limit) and a "nostril" (a near-black reddish cavity of 2 mm radius)
+ * stay out; a dark brown "mole" of 2 mm radius (L* about 30), with the
+ * skin's chroma and not a cavity's darkness, is filled back. */
 Test(skin_mask, eyes_and_nostrils_stay_out_moles_fill)
 {
     sk_phantom_params p;
-    sk_phantom_params_default(&p);
-    p.seed = 9;
-    sk_image_t *img = NULL;
-    cr_assert_eq(sk_phantom_render(&p, &img, NULL), SK_OK);
+    sk_image_t *img = phantom_seed9(&p);
     const int w = img->width, h = img->height;
     const double mpp = p.mm_per_px;
     const float sclera[3] = {0.55f, 0.54f, 0.53f}, iris[3] = {0.05f, 0.04f, 0.04f};
@@ -218,12 +220,8 @@ Test(skin_mask, eyes_and_nostrils_stay_out_moles_fill)
     paint_disc(img, mpp, 28, 14, 2.0, mole);
     paint_disc(img, mpp, 20, 22, 2.0, nostril);
     sk_models_ws_t *ws = NULL;
-    cr_assert_eq(sk_models_ws_new(&ws), SK_OK);
-    sk_models_input_t in = {.srgb = img, .mm_per_px = mpp, .physical = 1, .params = &params};
-    sk_metric_set_t *m = calloc(1, sizeof *m);
     double sf;
-    cr_assert_eq(sk_models_measure(ws, &in, m, NULL, &sf), SK_OK);
-    const uint8_t *skin = sk_models_ws_bytes(ws, "ctx.skin", (size_t)w * h);
+    const uint8_t *skin = measure_skin(img, mpp, &ws, &sf);
     const double eye = disc_skin(skin, w, h, mpp, 10, 10, 2.5);
     const double brown = disc_skin(skin, w, h, mpp, 28, 14, 2.0);
     const double cavity = disc_skin(skin, w, h, mpp, 20, 22, 2.0);
@@ -232,7 +230,6 @@ Test(skin_mask, eyes_and_nostrils_stay_out_moles_fill)
     cr_assert_lt(eye, 0.01, "the eye was filled back as skin: %g", eye);
     cr_assert_lt(cavity, 0.01, "the nostril was filled back as skin: %g", cavity);
     cr_assert_gt(brown, 0.99, "the mole was left out of the skin: %g", brown);
-    free(m);
     sk_models_ws_free(ws);
     sk_image_free(img);
 }
