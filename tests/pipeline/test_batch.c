@@ -414,12 +414,10 @@ Test(batch, follow_ups_aligned_to_baseline_and_previous)
     sk_test_clinic_phantom(clinic, "P2", "2026-01-12", "cheek", 0.0, 0, 1.0);
     sk_test_clinic_phantom(clinic, "P2", "2026-02-16", "cheek", 0.1, 3, 1.0);
     sk_test_clinic_phantom(clinic, "P2", "2026-03-23", "cheek", 0.2, 4, 1.0);
-    char path[600];
-    snprintf(path, sizeof path, "%s/P2/patient.json", clinic);
-    FILE *f = fopen(path, "w");
-    cr_assert_not_null(f);
-    fputs("{\"mm_per_px\": {\"cheek\": 0.04}}", f);
-    fclose(f);
+    char dir[600], path[700];
+    snprintf(dir, sizeof dir, "%s/P2", clinic);
+    const char *json = "{\"mm_per_px\": {\"cheek\": 0.04}}";
+    sk_test_write_file(dir, "patient.json", json, strlen(json), path, sizeof path);
     sk_batch_summary_t *s = calloc(1, sizeof *s);
     cr_assert_eq(run_batch(s, 0), SK_OK, "%s", sk_error_message());
     /* the second session's pair is both its baseline and its previous one */

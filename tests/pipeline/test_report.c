@@ -121,19 +121,29 @@ Test(report, sessions_views_failures_and_names)
     cr_assert_lt(st.st_size, 10 * 1024 * 1024);
 }
 
+/* The report of `patient`, written to CLINIC/name, and its text in out
+ * (pdftotext, with -layout when `layout`). */
+static void report_text(const char *patient, const char *name, int layout, char *out, size_t len)
+{
+    char db[600], pdf[600], cmd[1400];
+    snprintf(db, sizeof db, "%s/skintrack.db", clinic);
+    snprintf(pdf, sizeof pdf, "%s/%s", clinic, name);
+    cr_assert_eq(sk_report_patient(clinic, db, patient, pdf, NULL), SK_OK, "%s",
+                 sk_error_message());
+    snprintf(cmd, sizeof cmd, "pdftotext %s'%s' -", layout ? "-layout " : "", pdf);
+    run(cmd, out, len);
+}
+
 Test(report, single_session_says_so)
 {
     phantom_photo("P1", "2026-05-01", "cheek", 0, 0);
     batch();
-    char db[600], pdf[600], cmd[1400];
-    snprintf(db, sizeof db, "%s/skintrack.db", clinic);
-    snprintf(pdf, sizeof pdf, "%s/one.pdf", clinic);
-    cr_assert_eq(sk_report_patient(clinic, db, "P1", pdf, NULL), SK_OK, "%s", sk_error_message());
     static char out[1 << 17];
-    snprintf(cmd, sizeof cmd, "pdftotext '%s' -", pdf);
-    run(cmd, out, sizeof out);
+    report_text("P1", "one.pdf", 0, out, sizeof out);
     cr_assert_not_null(strstr(out, "Only one session"));
     /* unknown patient: a clear error, no file */
+    char db[600], pdf[600];
+    snprintf(db, sizeof db, "%s/skintrack.db", clinic);
     snprintf(pdf, sizeof pdf, "%s/none.pdf", clinic);
     cr_assert_eq(sk_report_patient(clinic, db, "NOBODY", pdf, NULL), SK_ERR_NOT_FOUND);
     cr_assert_not_null(strstr(sk_error_message(), "NOBODY"));
@@ -153,13 +163,8 @@ Test(report, previous_session_compared_aligned)
     sk_test_clinic_phantom(clinic, "P8", "2026-03-23", "cheek", 0, 0, 0.9);
     write_text("P8/patient.json", "{\"mm_per_px\": {\"cheek\": 0.04}}");
     batch();
-    char db[600], pdf[600], cmd[1400];
-    snprintf(db, sizeof db, "%s/skintrack.db", clinic);
-    snprintf(pdf, sizeof pdf, "%s/p8.pdf", clinic);
-    cr_assert_eq(sk_report_patient(clinic, db, "P8", pdf, NULL), SK_OK, "%s", sk_error_message());
     static char out[1 << 18];
-    snprintf(cmd, sizeof cmd, "pdftotext -layout '%s' -", pdf);
-    run(cmd, out, sizeof out);
+    report_text("P8", "p8.pdf", 1, out, sizeof out);
     cr_assert_not_null(strstr(out, "Trends: change since the baseline"));
     cr_assert_not_null(strstr(out, "aligned to the previous session"));
     /* the table: every row's Δ previous cell, by its column in the layout
@@ -192,15 +197,14 @@ Test(report, previous_session_compared_aligned)
 
     /* the report reads the pairs batch recorded; without them it makes
      * them itself, and says the same */
+    char db[600];
+    snprintf(db, sizeof db, "%s/skintrack.db", clinic);
     sqlite3 *h = NULL;
     cr_assert_eq(sqlite3_open(db, &h), SQLITE_OK);
     cr_assert_eq(sqlite3_exec(h, "DELETE FROM comparisons", NULL, NULL, NULL), SQLITE_OK);
+    cr_assert_eq(sqlite3_changes(h), 4, "batch recorded the pairs the report reads");
     sqlite3_close(h);
-    char pdf2[600];
-    snprintf(pdf2, sizeof pdf2, "%s/p8-made-here.pdf", clinic);
-    cr_assert_eq(sk_report_patient(clinic, db, "P8", pdf2, NULL), SK_OK, "%s", sk_error_message());
     static char out2[1 << 18];
-    snprintf(cmd, sizeof cmd, "pdftotext -layout '%s' -", pdf2);
-    run(cmd, out2, sizeof out2);
+    report_text("P8", "p8-made-here.pdf", 1, out2, sizeof out2);
     cr_assert_str_eq(out2, out, "the recorded pairs and the ones made here differ");
 }
